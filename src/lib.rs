@@ -1,7 +1,18 @@
 //! chplan: a compiler for ClickHouse schemas kept as configuration in git.
-//! See ARCHITECTURE.md for the code map.
+//! See ARCHITECTURE.md for the code map and the invariants.
 
 pub mod chtype;
 pub mod cli;
+pub mod compile;
+pub mod diag;
+pub mod engines;
+pub mod graph;
+pub mod ir;
+pub mod lower;
+pub mod parse;
+pub mod project;
+pub mod resolve;
+pub mod source;
 pub mod sqldeps;
 pub mod sqlexpr;
+pub mod suggest;

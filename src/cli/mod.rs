@@ -1,5 +1,76 @@
+//! The command line: `main` parses arguments and maps outcomes to exit statuses
+//! (0 clean, 1 problems found, 2 internal error). Each subcommand is its own file.
+
+mod check;
+mod graph;
+
+use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "chplan",
+    version,
+    about = "A compiler for ClickHouse schemas kept as config in git"
+)]
+struct Cli {
+    /// The project directory (the one holding chplan.kdl).
+    #[arg(long, global = true, default_value = ".")]
+    project: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate every schema file; report all problems with their place.
+    Check(check::Args),
+    /// Print the dependency graph of tables, views and materialized views.
+    Graph(graph::Args),
+}
+
+/// What a command concluded.
+pub enum Outcome {
+    Clean,
+    Problems,
+}
+
 pub fn main() -> ExitCode {
-    ExitCode::SUCCESS
+    let cli = Cli::parse();
+    let result = std::panic::catch_unwind(|| run(cli));
+    match result {
+        Ok(Ok(Outcome::Clean)) => ExitCode::SUCCESS,
+        Ok(Ok(Outcome::Problems)) => ExitCode::from(1),
+        Ok(Err(e)) => {
+            let _ = writeln!(std::io::stderr(), "chplan: {e}");
+            ExitCode::from(2)
+        }
+        Err(_) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "chplan: internal error (a bug: please report it with the input that caused it)"
+            );
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<Outcome, String> {
+    match cli.command {
+        Command::Check(args) => check::run(&cli.project, &args),
+        Command::Graph(args) => graph::run(&cli.project, &args),
+    }
+}
+
+/// Writes to stdout; a closed pipe (`chplan graph | head`) is not an error worth a panic.
+fn emit(text: &str) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(format!("cannot write output: {e}")),
+    }
 }

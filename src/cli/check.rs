@@ -1,0 +1,59 @@
+//! `chplan check`: validate everything offline, report every problem.
+
+use std::path::Path;
+
+use super::{Outcome, emit};
+use crate::compile::{Compilation, compile};
+use crate::diag::{Format, Severity, render};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Output format of the diagnostics.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Fail on warnings too.
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
+pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
+    let c = compile(project);
+    emit(&report(&c, args.format))?;
+    let failed = c.diags.has_errors() || (args.deny_warnings && !c.diags.is_empty());
+    Ok(if failed {
+        Outcome::Problems
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// The rendered diagnostics plus, for people, a closing summary line.
+pub fn report(c: &Compilation, format: Format) -> String {
+    let diags = c.diags.sorted();
+    let mut out = render(&diags, &c.project.sources, format);
+    if format == Format::Human {
+        let errors = c.diags.count(Severity::Error);
+        let warnings = c.diags.count(Severity::Warning);
+        let files = c.project.sources.files().count();
+        let objects = c.resolved.objects.len();
+        out.push_str(&if errors + warnings == 0 {
+            format!("ok: {objects} objects in {files} files, no problems\n")
+        } else {
+            format!(
+                "{}: {} in {files} files\n",
+                if errors > 0 { "failed" } else { "ok" },
+                counts(errors, warnings)
+            )
+        });
+    }
+    out
+}
+
+fn counts(errors: usize, warnings: usize) -> String {
+    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    match (errors, warnings) {
+        (e, 0) => plural(e, "error"),
+        (0, w) => plural(w, "warning"),
+        (e, w) => format!("{}, {}", plural(e, "error"), plural(w, "warning")),
+    }
+}

@@ -1,0 +1,118 @@
+//! Sorting-key expressions as ClickHouse sees them: a list of top-level expressions.
+
+/// Splits `a, toDate(b), (c, d)` at top-level commas, unwrapping one outer tuple
+/// (`(a, b)` is the list `a`, `b`; `tuple()` is the empty list). Whitespace is collapsed so
+/// two spellings of one key compare equal. Returns (normalised text, byte range) pairs.
+pub fn key_items(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
+    let trimmed = text.trim();
+    let lead = text.len() - text.trim_start().len();
+    if trimmed.eq_ignore_ascii_case("tuple()") {
+        return Vec::new();
+    }
+    let (inner, offset) = match unwrap_parens(trimmed) {
+        Some(inner) => (inner, lead + 1),
+        None => (trimmed, lead),
+    };
+    split_top_level(inner)
+        .into_iter()
+        .map(|r| {
+            let item = &inner[r.clone()];
+            let start = r.start + (item.len() - item.trim_start().len());
+            let end = r.start + item.trim_end().len();
+            (normalise(item), start + offset..end + offset)
+        })
+        .filter(|(n, _)| !n.is_empty())
+        .collect()
+}
+
+/// `(a, b)` → `a, b` when the parentheses enclose the whole text.
+fn unwrap_parens(s: &str) -> Option<&str> {
+    let inner = s.strip_prefix('(')?.strip_suffix(')')?;
+    // `(a) + (b)` starts and ends with parentheses that are not a pair.
+    let mut depth = 0i32;
+    for (i, c) in scan(s) {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 && i != s.len() - 1 {
+                    return None;
+                }
+            }
+            _ => {}
+        }
+    }
+    Some(inner)
+}
+
+pub fn split_top_level(s: &str) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut start = 0;
+    for (i, c) in scan(s) {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(start..i);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(start..s.len());
+    out
+}
+
+/// Characters outside string literals and quoted identifiers, with their byte offsets.
+fn scan(s: &str) -> impl Iterator<Item = (usize, char)> + '_ {
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    s.char_indices().filter(move |&(_, c)| {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+            return false;
+        }
+        if matches!(c, '\'' | '"' | '`') {
+            quote = Some(c);
+            return false;
+        }
+        true
+    })
+}
+
+fn normalise(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(s: &str) -> Vec<String> {
+        key_items(s).into_iter().map(|(n, _)| n).collect()
+    }
+
+    #[test]
+    fn splits_and_unwraps() {
+        assert_eq!(items("id, toDate(ts)"), ["id", "toDate(ts)"]);
+        assert_eq!(items(" (a,  b) "), ["a", "b"]);
+        assert_eq!(items("(a) + (b)"), ["(a) + (b)"]);
+        assert!(items("tuple()").is_empty());
+        assert_eq!(items("concat(a, ',', b)"), ["concat(a, ',', b)"]);
+    }
+
+    #[test]
+    fn ranges_point_at_items() {
+        let s = " (a,  toDate(b))";
+        for (n, r) in key_items(s) {
+            assert_eq!(&s[r], n);
+        }
+    }
+}

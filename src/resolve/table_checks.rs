@@ -1,0 +1,352 @@
+//! Checks on one table declaration: columns, engine, keys, and every expression's columns.
+
+use std::collections::BTreeMap;
+
+use super::keys::key_items;
+use crate::diag::{Code, Diagnostic, Diagnostics};
+use crate::engines;
+use crate::ir::{Lifecycle, Spanned, Table, Text};
+use crate::source::Span;
+use crate::sqlexpr;
+use crate::suggest;
+
+pub fn check_table(t: &Table, diags: &mut Diagnostics) {
+    let managed = t.lifecycle.value != Lifecycle::ExternallyManaged;
+    if t.columns.is_empty() && managed {
+        diags.push(
+            Diagnostic::error(
+                Code::NoColumns,
+                t.name.span,
+                format!("table `{}` declares no columns", t.name.value),
+            )
+            .label("no `column` inside")
+            .help("add at least one column: column id UInt64"),
+        );
+    }
+    duplicates(
+        diags,
+        "column",
+        t.columns.iter().map(|c| &c.name),
+        &t.name.value,
+    );
+    duplicates(
+        diags,
+        "index",
+        t.indexes.iter().map(|i| &i.name),
+        &t.name.value,
+    );
+    duplicates(
+        diags,
+        "projection",
+        t.projections.iter().map(|p| &p.name),
+        &t.name.value,
+    );
+    duplicates(
+        diags,
+        "constraint",
+        t.constraints.iter().map(|c| &c.name),
+        &t.name.value,
+    );
+
+    let columns: Vec<&str> = t.columns.iter().map(|c| c.name.value.as_str()).collect();
+    let cx = ColumnCx {
+        table: &t.name.value,
+        columns: &columns,
+    };
+    let merge_tree = check_engine(t, &cx, diags);
+    if merge_tree && t.order_by.is_none() && managed {
+        let engine = t
+            .engine
+            .as_ref()
+            .map(|e| e.name.value.as_str())
+            .unwrap_or(engines::DEFAULT_ENGINE);
+        let first = columns.first().copied().unwrap_or("id");
+        diags.push(
+            Diagnostic::error(
+                Code::MissingOrderBy,
+                t.name.span,
+                format!("{engine} table `{}` has no ORDER BY", t.name.value),
+            )
+            .label("needs order-by")
+            .help(format!(
+                "add `order-by {first}` (the columns most queries filter on), or `order-by \"tuple()\"` for no sorting"
+            )),
+        );
+    }
+
+    for e in t.order_by.iter().flat_map(|o| o.value.iter()) {
+        cx.check_expr(e, "order-by", diags);
+    }
+    for e in t.primary_key.iter().flat_map(|o| o.value.iter()) {
+        cx.check_expr(e, "primary-key", diags);
+    }
+    for (e, what) in [
+        (&t.partition_by, "partition-by"),
+        (&t.sample_by, "sample-by"),
+        (&t.ttl, "ttl"),
+    ] {
+        if let Some(e) = e {
+            cx.check_expr(e, what, diags);
+        }
+    }
+    for c in &t.columns {
+        if let Some(d) = &c.default {
+            cx.check_expr(&d.expr, d.kind.property(), diags);
+        }
+        if let Some(ttl) = &c.ttl {
+            cx.check_expr(ttl, "column ttl", diags);
+        }
+    }
+    for i in &t.indexes {
+        cx.check_expr(&i.expr, "index", diags);
+    }
+    for c in &t.constraints {
+        cx.check_expr(&c.expr, "constraint", diags);
+    }
+    check_primary_key_prefix(t, diags);
+}
+
+fn duplicates<'a>(
+    diags: &mut Diagnostics,
+    what: &str,
+    names: impl Iterator<Item = &'a Spanned<String>>,
+    table: &str,
+) {
+    let mut seen: BTreeMap<&str, Span> = BTreeMap::new();
+    for n in names {
+        if let Some(first) = seen.get(n.value.as_str()) {
+            diags.push(
+                Diagnostic::error(
+                    Code::DuplicateColumn,
+                    n.span,
+                    format!("{what} `{}` is declared twice in table `{table}`", n.value),
+                )
+                .label("second declaration")
+                .with_secondary(*first, "first declared here")
+                .help(format!("rename or remove one of the two {what}s")),
+            );
+        } else {
+            seen.insert(&n.value, n.span);
+        }
+    }
+}
+
+struct ColumnCx<'a> {
+    table: &'a str,
+    columns: &'a [&'a str],
+}
+
+impl ColumnCx<'_> {
+    fn has(&self, name: &str) -> bool {
+        // `n.x` is a Nested subcolumn or tuple element of `n`.
+        self.columns.contains(&name)
+            || name
+                .split_once('.')
+                .is_some_and(|(head, _)| self.columns.contains(&head))
+    }
+
+    fn unknown(&self, name: &str, span: Span, what: &str) -> Diagnostic {
+        let help = match suggest::did_you_mean(name, self.columns.iter()) {
+            Some(h) => h,
+            None => format!("columns of `{}`: {}", self.table, self.columns.join(", ")),
+        };
+        Diagnostic::error(
+            Code::UnknownColumn,
+            span,
+            format!(
+                "{what} names `{name}`, which is not a column of `{}`",
+                self.table
+            ),
+        )
+        .label("unknown column")
+        .help(help)
+    }
+
+    fn check_name(&self, name: &Spanned<String>, what: &str, diags: &mut Diagnostics) {
+        if !self.has(&name.value) {
+            diags.push(self.unknown(&name.value, name.span, what));
+        }
+    }
+
+    fn check_expr(&self, e: &Text, what: &str, diags: &mut Diagnostics) {
+        match sqlexpr::column_refs(&e.value) {
+            Ok(refs) => {
+                for r in refs {
+                    if !self.has(&r.name) {
+                        let span = e.span_of(r.span.start, r.span.end);
+                        diags.push(self.unknown(&r.name, span, what));
+                    }
+                }
+            }
+            Err(err) => diags.push(
+                Diagnostic::warning(
+                    Code::ExprNotChecked,
+                    e.span_of(err.span.start, err.span.end),
+                    format!("could not parse this {what} expression: {}", err.message),
+                )
+                .label("parsing stopped here")
+                .help("its column references were not checked; ClickHouse will check them when the table is created"),
+            ),
+        }
+    }
+}
+
+/// Returns whether the engine is of the MergeTree family (the default engine is).
+fn check_engine(t: &Table, cx: &ColumnCx, diags: &mut Diagnostics) -> bool {
+    let Some(engine) = &t.engine else {
+        return true;
+    };
+    let Some(info) = engines::lookup(&engine.name.value) else {
+        let names = engines::all_names();
+        let help = suggest::did_you_mean(&engine.name.value, names.iter()).unwrap_or_else(|| {
+            "MergeTree-family engines: MergeTree, ReplacingMergeTree, SummingMergeTree, AggregatingMergeTree, CollapsingMergeTree, VersionedCollapsingMergeTree (and Replicated forms)".into()
+        });
+        diags.push(
+            Diagnostic::error(
+                Code::UnknownEngine,
+                engine.name.span,
+                format!("unknown engine `{}`", engine.name.value),
+            )
+            .label("not an engine chplan knows")
+            .help(help),
+        );
+        return false;
+    };
+    let allowed: Vec<&str> = info
+        .params()
+        .map(|p| p.name)
+        .chain(info.spec.raw_args.then_some("args"))
+        .collect();
+    for (key, value) in &engine.params {
+        if !allowed.contains(&key.as_str()) {
+            let help = suggest::did_you_mean(key, allowed.iter()).unwrap_or_else(|| {
+                if allowed.is_empty() {
+                    format!("{} takes no parameters", engine.name.value)
+                } else {
+                    format!("{} takes: {}", engine.name.value, allowed.join(", "))
+                }
+            });
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidEngineParams,
+                    value.span,
+                    format!("{} has no parameter `{key}`", engine.name.value),
+                )
+                .label("unknown parameter")
+                .help(help),
+            );
+        }
+    }
+    for p in info.params() {
+        match engine.params.get(p.name) {
+            None if p.required => diags.push(
+                Diagnostic::error(
+                    Code::InvalidEngineParams,
+                    engine.name.span,
+                    format!("{} needs the parameter `{}`", engine.name.value, p.name),
+                )
+                .label(format!("missing {}=", p.name))
+                .help(format!(
+                    "add it, e.g. engine {} {}",
+                    engine.name.value,
+                    info.params()
+                        .filter(|p| p.required)
+                        .map(|p| format!("{}=COLUMN", p.name))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                )),
+            ),
+            Some(v) if p.is_column => {
+                cx.check_name(v, &format!("engine parameter `{}`", p.name), diags)
+            }
+            _ => {}
+        }
+    }
+    if info.replicated
+        && engine.params.contains_key("zoo-path") != engine.params.contains_key("replica")
+    {
+        diags.push(
+            Diagnostic::error(
+                Code::InvalidEngineParams,
+                engine.name.span,
+                format!("{} needs both zoo-path= and replica=, or neither", engine.name.value),
+            )
+            .help("give both (zoo-path=\"/clickhouse/tables/{shard}/shop/events\" replica=\"{replica}\") or omit both to use the server's defaults"),
+        );
+    }
+    if engine.params.contains_key("is-deleted") && !engine.params.contains_key("ver") {
+        diags.push(
+            Diagnostic::error(
+                Code::InvalidEngineParams,
+                engine.params["is-deleted"].span,
+                "ReplacingMergeTree's is-deleted= needs ver= as well",
+            )
+            .help("add ver=COLUMN (the version column rows are deduplicated by)"),
+        );
+    }
+    if !engine.args.is_empty() {
+        if info.spec.column_args {
+            for a in &engine.args {
+                cx.check_name(a, "engine argument", diags);
+            }
+        } else {
+            diags.push(
+                Diagnostic::error(
+                    Code::InvalidEngineParams,
+                    engine.args[0].span,
+                    format!("{} takes no positional arguments", engine.name.value),
+                )
+                .help(if allowed.is_empty() {
+                    "remove them".to_string()
+                } else {
+                    format!("use named parameters: {}", allowed.join(", "))
+                }),
+            );
+        }
+    }
+    info.spec.merge_tree
+}
+
+fn check_primary_key_prefix(t: &Table, diags: &mut Diagnostics) {
+    let (Some(pk), Some(order)) = (&t.primary_key, &t.order_by) else {
+        return;
+    };
+    let flatten = |exprs: &[Text]| -> Vec<(String, Span)> {
+        exprs
+            .iter()
+            .flat_map(|e| {
+                key_items(&e.value)
+                    .into_iter()
+                    .map(move |(n, r)| (n, e.span_of(r.start, r.end)))
+            })
+            .collect()
+    };
+    let pk_items = flatten(&pk.value);
+    let order_items = flatten(&order.value);
+    for (i, (item, span)) in pk_items.iter().enumerate() {
+        if order_items.get(i).map(|(o, _)| o) != Some(item) {
+            let expected = order_items
+                .iter()
+                .take(pk_items.len())
+                .map(|(o, _)| o.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            diags.push(
+                Diagnostic::error(
+                    Code::PrimaryKeyNotPrefix,
+                    *span,
+                    format!(
+                        "primary key of `{}` is not a prefix of its ORDER BY",
+                        t.name.value
+                    ),
+                )
+                .label(format!("ORDER BY has `{}` here", order_items.get(i).map(|(o, _)| o.as_str()).unwrap_or("nothing")))
+                .with_secondary(order.span, "ORDER BY declared here")
+                .help(format!(
+                    "ClickHouse requires the primary key to start the sorting key: use `primary-key {expected}` or reorder order-by"
+                )),
+            );
+            return;
+        }
+    }
+}
