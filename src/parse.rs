@@ -25,9 +25,7 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Option<KdlDoc
                     lowercase_first(message.trim_end_matches('.')),
                 )
                 .label(d.label.clone().unwrap_or_else(|| "here".into()));
-                diag = diag.help(d.help.clone().unwrap_or_else(|| {
-                    "see docs/schema-language.md for the syntax; KDL v2 strings with spaces or parentheses need quotes".into()
-                }));
+                diag = diag.help(d.help.clone().unwrap_or_else(|| help_for(&message)));
                 diags.push(diag);
             }
             if err.diagnostics.is_empty() {
@@ -46,5 +44,17 @@ fn lowercase_first(s: &str) -> String {
     match chars.next() {
         Some(c) => c.to_lowercase().chain(chars).collect(),
         None => String::new(),
+    }
+}
+
+/// The `kdl` crate leaves many errors without help; say the usual fix.
+fn help_for(message: &str) -> String {
+    let m = message.to_ascii_lowercase();
+    if m.contains("closing '}'") {
+        "a `{` block is not closed: add the missing `}`".into()
+    } else if m.contains("property value") {
+        "give the property a value after `=`, e.g. key=\"value\"".into()
+    } else {
+        "see docs/schema-language.md; in KDL v2, values with spaces, parentheses or quotes must be quoted strings".into()
     }
 }

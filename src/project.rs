@@ -35,7 +35,7 @@ pub fn load(root: &Path, diags: &mut Diagnostics) -> Project {
             diags.push(
                 Diagnostic::unplaced(
                     Code::ProjectConfig,
-                    format!("cannot read {}: {e}", config_path.display()),
+                    format!("cannot read {CONFIG_FILE} in {}: {e}", root.display()),
                 )
                 .help("run chplan in a project directory (one with chplan.kdl), or pass --project DIR"),
             );
@@ -60,7 +60,7 @@ pub fn load(root: &Path, diags: &mut Diagnostics) -> Project {
         diags.push(
             Diagnostic::unplaced(
                 Code::Io,
-                format!("cannot read schema directory {}: {e}", schema_dir.display()),
+                format!("cannot read schema directory `{}`: {e}", config.schemas_dir),
             )
             .help("create it, or point `schemas` in chplan.kdl at the right directory"),
         );
@@ -70,7 +70,7 @@ pub fn load(root: &Path, diags: &mut Diagnostics) -> Project {
         diags.push(
             Diagnostic::unplaced(
                 Code::NoSchemaFiles,
-                format!("no .kdl files under {}", schema_dir.display()),
+                format!("no .kdl files under `{}`", config.schemas_dir),
             )
             .as_warning()
             .help("add schema files, e.g. schemas/events.kdl"),

@@ -11,7 +11,11 @@ where
     let mut best: Option<(usize, String)> = None;
     for c in candidates {
         let c = c.as_ref();
-        let d = distance(&lower, &c.to_ascii_lowercase());
+        let lc = c.to_ascii_lowercase();
+        // A word that starts with a candidate (or is its start) is a near miss: `version`/`ver`.
+        let prefix =
+            lc.len() >= 3 && lower.len() >= 3 && (lower.starts_with(&lc) || lc.starts_with(&lower));
+        let d = if prefix { 1 } else { distance(&lower, &lc) };
         if d <= limit
             && best
                 .as_ref()

@@ -36,11 +36,15 @@ pub fn report(c: &Compilation, format: Format) -> String {
         let warnings = c.diags.count(Severity::Warning);
         let files = c.project.sources.files().count();
         let objects = c.resolved.objects.len();
+        let files = plural(files, "file");
         out.push_str(&if errors + warnings == 0 {
-            format!("ok: {objects} objects in {files} files, no problems\n")
+            format!(
+                "ok: {} in {files}, no problems\n",
+                plural(objects, "object")
+            )
         } else {
             format!(
-                "{}: {} in {files} files\n",
+                "{}: {} in {files}\n",
                 if errors > 0 { "failed" } else { "ok" },
                 counts(errors, warnings)
             )
@@ -49,8 +53,11 @@ pub fn report(c: &Compilation, format: Format) -> String {
     out
 }
 
+fn plural(n: usize, word: &str) -> String {
+    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+}
+
 fn counts(errors: usize, warnings: usize) -> String {
-    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
     match (errors, warnings) {
         (e, 0) => plural(e, "error"),
         (0, w) => plural(w, "warning"),

@@ -4,6 +4,9 @@
 mod check;
 mod graph;
 
+pub use check::report as check_report;
+pub use graph::{GraphFormat, format as graph_report};
+
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;

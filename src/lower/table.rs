@@ -225,8 +225,9 @@ fn expr_list(cx: &mut Cx, node: &KdlNode, usage: &str) -> Option<Spanned<Vec<Tex
     cx.reject_children(node);
     let args = cx.args(node);
     if args.is_empty() {
+        // Reported here; an empty list keeps later checks from reporting it missing again.
         cx.missing(node, "expressions", usage);
-        return None;
+        return Some(Spanned::new(Vec::new(), cx.node_span(node)));
     }
     let exprs = args
         .iter()

@@ -123,11 +123,18 @@ fn duplicates<'a>(
                 )
                 .label("second declaration")
                 .with_secondary(*first, "first declared here")
-                .help(format!("rename or remove one of the two {what}s")),
+                .help(format!("rename or remove one of the two {}", plural(what))),
             );
         } else {
             seen.insert(&n.value, n.span);
         }
+    }
+}
+
+fn plural(what: &str) -> String {
+    match what {
+        "index" => "indexes".into(),
+        _ => format!("{what}s"),
     }
 }
 

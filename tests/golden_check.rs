@@ -1,0 +1,89 @@
+//! Golden tests for `chplan check`: every directory under `golden/check/{ok,err}/` is a
+//! project; its rendered diagnostics are compared with `check.snap` beside it.
+//! `ok/` cases must produce no errors, `err/` cases at least one. Accept new output with
+//! `INSTA_UPDATE=always cargo test --test golden_check` (then review the diff).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use chplan::cli::check_report;
+use chplan::compile::compile;
+use chplan::diag::{Code, Format, Severity};
+
+fn cases(kind: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("golden/check")
+        .join(kind);
+    let mut out: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    out.sort();
+    out
+}
+
+fn run_case(dir: &Path) -> (String, BTreeSet<Code>, bool) {
+    let c = compile(dir);
+    let human = check_report(&c, Format::Human);
+    // Same input, same bytes.
+    let again = check_report(&compile(dir), Format::Human);
+    assert_eq!(
+        human,
+        again,
+        "{}: output is not deterministic",
+        dir.display()
+    );
+    let codes = c.diags.sorted().iter().map(|d| d.code).collect();
+    let has_errors = c.diags.count(Severity::Error) > 0;
+    (human, codes, has_errors)
+}
+
+fn snapshot(dir: &Path, output: &str) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(dir);
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.set_input_file(dir.join("chplan.kdl"));
+    settings.bind(|| insta::assert_snapshot!("check", output));
+}
+
+#[test]
+fn ok_cases_have_no_errors() {
+    let cases = cases("ok");
+    assert!(!cases.is_empty());
+    for dir in cases {
+        let (out, _, has_errors) = run_case(&dir);
+        assert!(!has_errors, "{} reports errors:\n{out}", dir.display());
+        snapshot(&dir, &out);
+    }
+}
+
+#[test]
+fn err_cases_have_errors_and_cover_every_code() {
+    let mut seen = BTreeSet::new();
+    let mut silent = Vec::new();
+    let cases = cases("err");
+    assert!(!cases.is_empty());
+    for dir in cases {
+        let (out, codes, _) = run_case(&dir);
+        if codes.is_empty() {
+            silent.push(dir.display().to_string());
+        }
+        seen.extend(codes);
+        snapshot(&dir, &out);
+    }
+    assert!(
+        silent.is_empty(),
+        "err cases that report nothing: {silent:?}"
+    );
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .filter(|c| !seen.contains(c))
+        .map(|c| c.name())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "diagnostics with no golden case under golden/check/err: {missing:?}"
+    );
+}
