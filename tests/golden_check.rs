@@ -87,3 +87,30 @@ fn err_cases_have_errors_and_cover_every_code() {
         "diagnostics with no golden case under golden/check/err: {missing:?}"
     );
 }
+
+#[test]
+fn every_code_is_documented() {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/diagnostics.md"))
+            .expect("docs/diagnostics.md");
+    for c in Code::ALL {
+        let row = format!("| {} | `{}` |", c.code(), c.name());
+        assert!(doc.contains(&row), "docs/diagnostics.md lacks {row}");
+    }
+}
+
+/// Every KDL example in the language reference is valid KDL v2.
+#[test]
+fn language_reference_examples_parse() {
+    let doc = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/schema-language.md"),
+    )
+    .expect("docs/schema-language.md");
+    let mut blocks = 0;
+    for block in doc.split("```kdl\n").skip(1) {
+        let code = block.split("```").next().unwrap_or("");
+        kdl::KdlDocument::parse_v2(code).unwrap_or_else(|e| panic!("{e:?}\nin:\n{code}"));
+        blocks += 1;
+    }
+    assert!(blocks > 10);
+}
