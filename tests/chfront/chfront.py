@@ -492,14 +492,22 @@ class Server(ThreadingHTTPServer):
     # Tests open many connections at once; the default backlog of 5 drops some.
     request_queue_size = 128
 
+    def handle_error(self, request, client_address):
+        # Clients dropping keep-alive connections is routine, not news.
+        if Handler.verbose:
+            super().handle_error(request, client_address)
 
-def exit_on_stdin_eof():
+
+def exit_on_stdin_eof(remove_data):
     """Ends the process when stdin closes: the parent (a test binary) died."""
     try:
         while sys.stdin.buffer.read(65536):
             pass
     except Exception:
         pass
+    if remove_data:
+        import shutil
+        shutil.rmtree(remove_data, ignore_errors=True)
     # os._exit: no chDB shutdown, which could wait on running queries. Data
     # of finished INSERTs and DDL is already on disk.
     os._exit(0)
@@ -513,7 +521,10 @@ def main():
     ap.add_argument("--user", default="default")
     ap.add_argument("--password", default="")
     ap.add_argument("--display-name", default="chfront")
-    ap.add_argument("--exit-on-stdin-eof", action="store_true")
+    ap.add_argument("--exit-on-stdin-eof", action="store_true",
+                    help="exit when stdin reaches EOF, e.g. when the parent process dies")
+    ap.add_argument("--remove-data-on-exit", action="store_true",
+                    help="with --exit-on-stdin-eof: delete --data on that exit")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
 
@@ -523,7 +534,8 @@ def main():
     Handler.verbose, Handler.display_name = args.verbose, args.display_name
     server = Server((args.host, args.port), Handler)
     if args.exit_on_stdin_eof:
-        threading.Thread(target=exit_on_stdin_eof, daemon=True).start()
+        remove = Handler.engine.path if args.remove_data_on_exit else None
+        threading.Thread(target=exit_on_stdin_eof, args=(remove,), daemon=True).start()
     host, port = server.server_address[:2]
     # The one line on stdout: how a parent learns the port chosen for --port 0.
     print("chfront listening on http://{}:{}/ (ClickHouse {}, started in {:.2f}s)".format(
