@@ -32,10 +32,12 @@ fi
 HOST_PY="${PYTHON:-python3}"
 command -v "$HOST_PY" >/dev/null || { log "no $HOST_PY on PATH"; exit 1; }
 
-if [ ! -x "$PY" ]; then
+# A venv whose creation failed halfway has a python but no pip: redo it.
+if ! "$PY" -m pip --version >/dev/null 2>&1; then
     log "creating venv $VENV with $($HOST_PY --version 2>&1)"
+    rm -rf "$VENV"
     mkdir -p "$(dirname "$VENV")"
-    if ! "$HOST_PY" -m venv "$VENV" 2>/dev/null; then
+    if ! "$HOST_PY" -m venv "$VENV" >/dev/null 2>&1; then
         # Debian's python3 ships venv separately (python3-venv); fall back
         # to it rather than failing on a fresh machine.
         if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -51,6 +53,8 @@ if [ ! -x "$PY" ]; then
 fi
 
 log "installing chdb-core==$CHDB_VERSION into $VENV"
-"$PY" -m pip install --disable-pip-version-check --no-input --quiet \
+# --no-deps: chdb-core pulls in numpy, pandas and pyarrow (~330 MB) for
+# its DataFrame/Arrow Python APIs; chfront only moves bytes.
+"$PY" -m pip install --disable-pip-version-check --no-input --quiet --no-deps \
     "chdb-core==$CHDB_VERSION"
 log "installed chdb-core $(installed_version)"

@@ -177,7 +177,10 @@ fn errors_look_like_clickhouse() {
         .unwrap_err();
     assert_eq!(status, 400);
     assert!(body.contains("Multi-statements are not allowed"), "{body}");
-    assert!(ch.query(&format!("EXISTS TABLE {db}.a")) == Ok("0\n".to_owned()));
+    assert_eq!(
+        ch.query(&format!("EXISTS TABLE {db}.a")),
+        Ok("0\n".to_owned())
+    );
     assert_eq!(ch.query("SELECT 1;"), Ok("1\n".to_owned()));
 
     // Settings arrive as URL parameters; unknown ones are refused.
@@ -271,6 +274,43 @@ fn long_query_is_visible_from_a_second_connection() {
         )),
         "0\n"
     );
+}
+
+/// KILL QUERY finds a query by the id its client chose, as on a server.
+#[test]
+fn kill_query_by_client_query_id() {
+    let ch = clickhouse();
+    let qid = format!("kill-{}", ch.fresh_database("kill"));
+    let started = Instant::now();
+    std::thread::scope(|s| {
+        let long = s.spawn(|| {
+            ch.request(
+                "SELECT sum(sleepEachRow(0.1)) FROM numbers(100) SETTINGS max_block_size = 1",
+                &[("query_id", &qid)],
+                &[],
+            )
+        });
+        let poll = format!("SELECT count() FROM system.processes WHERE query_id = '{qid}'");
+        while ch.exec(&poll) != "1\n" {
+            assert!(started.elapsed() < Duration::from_secs(10), "never started");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let killed = ch.exec(&format!("KILL QUERY WHERE query_id = '{qid}' SYNC"));
+        assert!(killed.starts_with("finished\t"), "{killed}");
+        let reply = long.join().unwrap();
+        assert_eq!(
+            reply.header("X-ClickHouse-Exception-Code"),
+            Some("394"),
+            "{}",
+            reply.body
+        );
+        assert!(
+            reply.body.contains("(QUERY_WAS_CANCELLED)"),
+            "{}",
+            reply.body
+        );
+    });
+    assert!(started.elapsed() < Duration::from_secs(8));
 }
 
 /// A server of its own: with a password, and restarted on the same data.

@@ -28,17 +28,20 @@ from urllib.parse import parse_qsl, urlsplit
 # PROCESSES_VIEW and README.md.
 QID_PREFIX = "chfront-query-id:"
 
+def _client_id(column):
+    return (
+        "if(startsWith(Settings['log_comment'], '{p}'), "
+        "substring(Settings['log_comment'], {n}), {c})"
+    ).format(p=QID_PREFIX, n=len(QID_PREFIX) + 1, c=column)
+
+
 # system.processes with query_id (and initial_query_id) replaced by the
 # client's id, so that `... FROM system.processes WHERE query_id = 'x'`,
 # issued from another connection, finds a query sent with `?query_id=x`.
 PROCESSES_VIEW = (
-    "(SELECT * REPLACE ("
-    "if(startsWith(Settings['log_comment'], '{p}'), "
-    "substring(Settings['log_comment'], {n}), query_id) AS query_id, "
-    "if(startsWith(Settings['log_comment'], '{p}') AND is_initial_query, "
-    "substring(Settings['log_comment'], {n}), initial_query_id) AS initial_query_id"
-    ") FROM system.processes)"
-).format(p=QID_PREFIX, n=len(QID_PREFIX) + 1)
+    "(SELECT * REPLACE ({} AS query_id, if(is_initial_query, {}, initial_query_id) "
+    "AS initial_query_id) FROM system.processes)"
+).format(_client_id("query_id"), _client_id("query_id"))
 
 # URL parameters that ClickHouse's HTTP handler consumes itself; anything
 # else (except param_*) is a setting. Those marked "ignored" change
@@ -149,14 +152,18 @@ def tokens(sql, start=0):
 def analyse(sql):
     """Splits a request's SQL the way ClickHouse's HTTP handler sees it.
 
-    Returns (statement, data, fmt, multi_at, processes_at): for an INSERT
+    Returns (statement, data, fmt, multi_at, rewrites): for an INSERT
     with a FORMAT clause, statement is the text before FORMAT and data the
     bytes after the format name (ClickHouse streams them to the table);
     fmt is the FORMAT name if any; multi_at is the offset of a ';' followed
-    by another statement; processes_at lists spans of `system.processes`.
+    by another statement; rewrites lists (start, end, replacement) that map
+    the engine's query ids to the clients' (see PROCESSES_VIEW).
     """
     toks = list(tokens(sql))
-    is_insert = bool(toks) and toks[0][0] == "word" and toks[0][1].upper() == "INSERT"
+    first = [t[1].upper() for t in toks[:2]]
+    is_insert = first[:1] == ["INSERT"]
+    # KILL QUERY matches its WHERE against system.processes internally.
+    is_kill = first == ["KILL", "QUERY"]
     fmt = None
     processes_at = []
     depth = 0
@@ -184,7 +191,12 @@ def analyse(sql):
             and toks[i + 2][1].lower() == "processes"
             and (i == 0 or toks[i - 1][1] != ".")
         ):
-            processes_at.append((pos, toks[i + 2][2] + len(toks[i + 2][1])))
+            processes_at.append((pos, toks[i + 2][2] + len(toks[i + 2][1]), PROCESSES_VIEW))
+        elif (
+            is_kill and kind == "word" and text == "query_id"
+            and (i == 0 or toks[i - 1][1] != ".")
+        ):
+            processes_at.append((pos, pos + len(text), _client_id("query_id")))
     return sql, None, fmt, None, processes_at
 
 
@@ -283,8 +295,8 @@ class Engine:
             q("SET " + ", ".join("{} = {}".format(n, sql_string(v)) for n, v in sets))
             if database:
                 q("USE `{}`".format(database.replace("\\", "\\\\").replace("`", "\\`")))
-            for start, end in reversed(processes_at):
-                statement = statement[:start] + PROCESSES_VIEW + statement[end:]
+            for start, end, replacement in reversed(processes_at):
+                statement = statement[:start] + replacement + statement[end:]
             out_format = fmt or default_format
             t0 = time.monotonic()
             if data is not None:
@@ -529,7 +541,11 @@ def main():
     args = ap.parse_args()
 
     t0 = time.monotonic()
-    Handler.engine = Engine(args.data)
+    try:
+        Handler.engine = Engine(args.data)
+    except Exception as e:
+        # E.g. another chfront holds the data directory (chDB locks it).
+        sys.exit("chfront: cannot open {}: {}".format(args.data, e))
     Handler.user, Handler.password = args.user, args.password
     Handler.verbose, Handler.display_name = args.verbose, args.display_name
     server = Server((args.host, args.port), Handler)
