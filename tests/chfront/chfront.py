@@ -340,6 +340,9 @@ class Engine:
 class Handler(BaseHTTPRequestHandler):
     # Keep-alive, as clients of ClickHouse pool connections.
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; with Nagle's algorithm a
+    # keep-alive client waits ~40 ms (delayed ACK) for every reply.
+    disable_nagle_algorithm = True
     server_version = "chfront"
     engine = None
     user = "default"
@@ -461,7 +464,9 @@ class Handler(BaseHTTPRequestHandler):
                         default_format=params.get("default_format") or "TabSeparated",
                         params=query_params,
                         query_id=query_id,
-                        readonly=self.command == "GET",
+                        # On a session's kept connection SET outlives the
+                        # request, and readonly could never be lifted again.
+                        readonly=self.command == "GET" and not session_id,
                     )
                 finally:
                     if lock is not None:
