@@ -4,6 +4,7 @@
 //! (`visitor`); when it rejects the statement, or the walk cannot vouch for its result,
 //! a token-level scanner (`tokens`) takes over. Both report byte spans (`offsets`).
 
+mod digit_names;
 mod offsets;
 mod tokens;
 mod visitor;
@@ -115,10 +116,15 @@ pub fn infer(sql: &str) -> SqlDeps {
         return failed("empty query".into());
     }
     let dialect = ClickHouseDialect {};
-    let tokens = match Tokenizer::new(&dialect, sql).tokenize_with_location() {
+    let masked = digit_names::mask(sql);
+    let text = masked.as_ref().map_or(sql, |(text, _)| text.as_str());
+    let mut tokens = match Tokenizer::new(&dialect, text).tokenize_with_location() {
         Ok(tokens) => tokens,
         Err(e) => return failed(format!("cannot tokenize: {}", e.message)),
     };
+    if let Some((_, offsets)) = &masked {
+        digit_names::unmask(sql, offsets, &mut tokens);
+    }
     let positions = Positions::new(sql, &tokens);
     let mut sigs = Vec::with_capacity(tokens.len());
     for t in &tokens {
