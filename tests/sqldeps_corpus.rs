@@ -91,13 +91,7 @@ fn corpus_accuracy() {
         }
         let report = format!(
             "id {}: want {:?} {:?}, got {:?} {:?} via {:?}, problem {:?}",
-            line.id,
-            expected,
-            want_functions,
-            got,
-            got_functions,
-            deps.method,
-            deps.problem
+            line.id, expected, want_functions, got, got_functions, deps.method, deps.problem
         );
         if deps.problem.is_some() {
             flagged_mismatch.push(report);

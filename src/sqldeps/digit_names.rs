@@ -86,8 +86,14 @@ fn is_number(word: &[u8]) -> bool {
         return true;
     }
     match word {
-        [b'0', b'x' | b'X', rest @ ..] => !rest.is_empty() && rest.iter().all(u8::is_ascii_hexdigit),
-        [b'0', b'b' | b'B', rest @ ..] if !rest.is_empty() && rest.iter().all(|c| matches!(c, b'0' | b'1')) => true,
+        [b'0', b'x' | b'X', rest @ ..] => {
+            !rest.is_empty() && rest.iter().all(u8::is_ascii_hexdigit)
+        }
+        [b'0', b'b' | b'B', rest @ ..]
+            if !rest.is_empty() && rest.iter().all(|c| matches!(c, b'0' | b'1')) =>
+        {
+            true
+        }
         _ => match word.iter().position(|c| matches!(c, b'e' | b'E')) {
             // `1e` followed by `-5` or `+5` tokenizes apart; `1e` alone is an exponent start.
             Some(e) => digits(&word[..e]) && (e + 1 == word.len() || digits(&word[e + 1..])),

@@ -142,11 +142,37 @@ pub fn infer(sql: &str) -> SqlDeps {
             _ => return failed("cannot locate a token in the text".into()),
         }
     }
-    let scanned = tokens::scan(&sigs);
-    if let Some(parsed) = parse(&positions, tokens.clone(), &sigs) {
+    let names = tokens::Names::new(&sigs);
+    let scanned = tokens::scan(&sigs, &names);
+    if let Some(mut parsed) = parse(&positions, tokens.clone(), &sigs, &names.aliases) {
+        // What the scanner could not read (e.g. a table given by a query parameter) is
+        // no more readable from the AST.
+        for problem in &scanned.problems {
+            parsed.problem(problem);
+        }
+        // Two independent readings that disagree mean one of them misread the statement.
+        if !same_reads(&parsed, &scanned) {
+            parsed.problem("the parser and the token scanner disagree on the tables read");
+        }
         return parsed.into_deps(Method::Parser);
     }
     scanned.into_deps(Method::Tokens)
+}
+
+fn same_reads(a: &Found, b: &Found) -> bool {
+    let names = |f: &Found| {
+        let mut v: Vec<String> = f.tables.iter().map(TableRef::qualified).collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let functions = |f: &Found| {
+        let mut v = f.functions.clone();
+        v.sort();
+        v.dedup();
+        v
+    };
+    names(a) == names(b) && functions(a) == functions(b)
 }
 
 /// The parser's findings, or `None` when it rejects the statement or its AST cannot be
@@ -155,6 +181,7 @@ fn parse(
     positions: &Positions,
     tokens: Vec<sqlparser::tokenizer::TokenWithSpan>,
     sigs: &[Sig<'_>],
+    aliases: &[String],
 ) -> Option<Found> {
     let dialect = ClickHouseDialect {};
     let mut parser = Parser::new(&dialect).with_tokens_with_locations(tokens);
@@ -163,7 +190,7 @@ fn parse(
     if parser.peek_token_ref().token != Token::EOF {
         return None;
     }
-    let mut walk = visitor::Walk::new(positions);
+    let mut walk = visitor::Walk::new(positions, sigs, aliases);
     walk.query(&query);
     let selects = sigs
         .iter()

@@ -19,30 +19,69 @@ pub(crate) struct Sig<'t> {
     pub(crate) end: usize,
 }
 
-pub(crate) fn scan(toks: &[Sig<'_>]) -> Found {
+pub(crate) fn scan(toks: &[Sig<'_>], names: &Names) -> Found {
     let mut scanner = Scanner {
         toks,
         close: matching_parens(toks),
-        ctes: Vec::new(),
-        aliases: Vec::new(),
+        ctes: &names.ctes,
+        aliases: &names.aliases,
         found: Found::default(),
     };
     if scanner.close.iter().any(Option::is_none) {
         scanner.found.problem("unbalanced parentheses");
     }
-    scanner.collect_names();
     scanner.range(0, toks.len(), 0, false);
     scanner.found
+}
+
+/// Names the query defines, gathered before scanning because an alias may be defined
+/// after its use (`SELECT x IN a, (1, 2) AS a`).
+pub(crate) struct Names {
+    /// `WITH name AS (...)`: not tables wherever they appear.
+    pub(crate) ctes: Vec<String>,
+    /// `AS name`: `x IN name` then refers to the expression, not a table.
+    pub(crate) aliases: Vec<String>,
+}
+
+impl Names {
+    pub(crate) fn new(toks: &[Sig<'_>]) -> Self {
+        let tok = |i: usize| toks.get(i).map(|s| s.token);
+        let kw = |i: usize| tok(i).map_or(Keyword::NoKeyword, keyword);
+        let word = |i: usize| match tok(i) {
+            Some(Token::Word(w)) => Some(w.value.clone()),
+            _ => None,
+        };
+        let mut names = Names {
+            ctes: Vec::new(),
+            aliases: Vec::new(),
+        };
+        for i in 0..toks.len() {
+            if kw(i) != Keyword::AS {
+                continue;
+            }
+            if matches!(tok(i + 1), Some(Token::LParen)) {
+                let Some(before) = i.checked_sub(2) else {
+                    continue;
+                };
+                let opens = matches!(kw(before), Keyword::WITH | Keyword::RECURSIVE)
+                    || matches!(tok(before), Some(Token::Comma));
+                if let (true, Some(name)) = (opens, word(i - 1)) {
+                    names.ctes.push(name);
+                }
+            } else if let Some(name) = word(i + 1) {
+                names.aliases.push(name);
+            }
+        }
+        names
+    }
 }
 
 struct Scanner<'s, 't> {
     toks: &'s [Sig<'t>],
     /// For each `(`, the index of its `)`; `None` when unbalanced. `Some(i)` elsewhere.
     close: Vec<Option<usize>>,
-    /// Names defined by `WITH name AS (...)`: not tables wherever they appear.
-    ctes: Vec<String>,
-    /// Names given by `AS name`: `x IN name` then refers to the expression, not a table.
-    aliases: Vec<String>,
+    ctes: &'s [String],
+    aliases: &'s [String],
     found: Found,
 }
 
@@ -107,7 +146,6 @@ fn ends_from_list(k: Keyword) -> bool {
             | Keyword::EXCEPT
             | Keyword::INTERSECT
             | Keyword::INTO
-            | Keyword::OFFSET
             | Keyword::WITH
     )
 }
@@ -128,38 +166,6 @@ impl Scanner<'_, '_> {
             .copied()
             .flatten()
             .unwrap_or(self.toks.len())
-    }
-
-    /// CTE names and aliases, gathered before the scan because an alias may be defined
-    /// after its use (`SELECT x IN a, (1, 2) AS a`).
-    fn collect_names(&mut self) {
-        for i in 0..self.toks.len() {
-            if self.kw(i) != Keyword::AS {
-                continue;
-            }
-            let before = i.checked_sub(1).and_then(|b| self.word(b));
-            let after = self.word(i + 1);
-            if matches!(self.tok(i + 1), Some(Token::LParen)) {
-                let opener = i.checked_sub(2).map_or(Keyword::NoKeyword, |b| self.kw(b));
-                let after_comma = i
-                    .checked_sub(2)
-                    .is_some_and(|b| matches!(self.tok(b), Some(Token::Comma)));
-                if let Some(name) = before {
-                    if matches!(opener, Keyword::WITH | Keyword::RECURSIVE) || after_comma {
-                        self.ctes.push(name.to_owned());
-                    }
-                }
-            } else if let Some(name) = after {
-                self.aliases.push(name.to_owned());
-            }
-        }
-    }
-
-    fn word(&self, i: usize) -> Option<&str> {
-        match self.tok(i) {
-            Some(Token::Word(w)) => Some(w.value.as_str()),
-            _ => None,
-        }
     }
 
     /// Scans `toks[lo..hi]`, one parenthesis level; `in_from` when the group itself is in
@@ -188,6 +194,8 @@ impl Scanner<'_, '_> {
                     continue;
                 }
                 Token::Comma if from_list => expect_table = true,
+                // A character the tokenizer could not place, e.g. non-ASCII in a bare word.
+                Token::Char(_) => self.found.problem("an unexpected character"),
                 Token::Word(_) => match self.kw(i) {
                     Keyword::FROM => {
                         expect_table = true;
@@ -325,10 +333,9 @@ impl Scanner<'_, '_> {
             Token::Number(digits, _) => {
                 let next = self.toks.get(i + 1).filter(|_| i + 1 < hi)?;
                 match next.token {
-                    Token::Word(w) if w.quote_style.is_none() && next.start == sig.end => Some((
-                        (format!("{digits}{}", w.value), sig.start, next.end),
-                        i + 2,
-                    )),
+                    Token::Word(w) if w.quote_style.is_none() && next.start == sig.end => {
+                        Some(((format!("{digits}{}", w.value), sig.start, next.end), i + 2))
+                    }
                     _ => None,
                 }
             }

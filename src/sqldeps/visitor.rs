@@ -9,8 +9,12 @@ use sqlparser::ast::{
     SelectItem, SetExpr, Subscript, TableFactor, TableWithJoins, WindowType,
 };
 
+use sqlparser::ast::Ident;
+use sqlparser::tokenizer::Token;
+
 use super::Found;
 use super::offsets::Positions;
+use super::tokens::Sig;
 
 /// Deeper than this, the AST is left to the token scanner: left-deep expression chains
 /// (`a + b + c ...`) are built iteratively by the parser, so its own recursion limit
@@ -19,6 +23,9 @@ const MAX_DEPTH: usize = 256;
 
 pub(crate) struct Walk<'a> {
     positions: &'a Positions,
+    /// The significant tokens, to tell `x IN t` from `x IN (t)`, which share an AST.
+    sigs: &'a [Sig<'a>],
+    aliases: &'a [String],
     /// CTE names in scope, innermost last.
     ctes: Vec<String>,
     pub(crate) found: Found,
@@ -30,9 +37,15 @@ pub(crate) struct Walk<'a> {
 }
 
 impl<'a> Walk<'a> {
-    pub(crate) fn new(positions: &'a Positions) -> Self {
+    pub(crate) fn new(
+        positions: &'a Positions,
+        sigs: &'a [Sig<'a>],
+        aliases: &'a [String],
+    ) -> Self {
         Walk {
             positions,
+            sigs,
+            aliases,
             ctes: Vec::new(),
             found: Found::default(),
             selects: 0,
@@ -241,10 +254,47 @@ impl<'a> Walk<'a> {
 
     fn table(&mut self, name: &ObjectName) {
         let Some(parts) = ident_parts(name) else {
-            self.found.problem("a table name this tool does not understand");
+            self.found
+                .problem("a table name this tool does not understand");
             return;
         };
+        self.table_parts(&parts);
+    }
+
+    /// ClickHouse reads the table `t` in `x IN t` (unless `t` is an alias); `sqlparser`
+    /// gives it the same AST as the one-element list `x IN (t)`.
+    fn in_table(&mut self, item: &Expr) {
+        let parts: Vec<&Ident> = match item {
+            Expr::Identifier(ident) => vec![ident],
+            Expr::CompoundIdentifier(idents) => idents.iter().collect(),
+            _ => return,
+        };
+        let Some(start) = parts
+            .first()
+            .and_then(|p| self.positions.byte(p.span.start))
+        else {
+            return;
+        };
+        let Ok(at) = self.sigs.binary_search_by_key(&start, |s| s.start) else {
+            return;
+        };
+        let parenthesized = at
+            .checked_sub(1)
+            .and_then(|b| self.sigs.get(b))
+            .is_some_and(|s| matches!(s.token, Token::LParen));
+        if parenthesized {
+            return;
+        }
         if let [only] = parts.as_slice() {
+            if self.aliases.iter().any(|a| a == &only.value) {
+                return;
+            }
+        }
+        self.table_parts(&parts);
+    }
+
+    fn table_parts(&mut self, parts: &[&Ident]) {
+        if let [only] = parts {
             if self.ctes.iter().any(|c| c == &only.value) {
                 return;
             }
@@ -257,7 +307,7 @@ impl<'a> Walk<'a> {
             self.found.problem("no source position for a table name");
             return;
         };
-        match parts.as_slice() {
+        match parts {
             [table] => self.found.table(None, &table.value, start..end),
             [db, table] => self.found.table(Some(&db.value), &table.value, start..end),
             _ => self
@@ -269,7 +319,9 @@ impl<'a> Walk<'a> {
     fn table_function(&mut self, name: &ObjectName) {
         match ident_parts(name).as_deref() {
             Some([f]) => self.found.function(&f.value),
-            _ => self.found.problem("a table function name this tool does not understand"),
+            _ => self
+                .found
+                .problem("a table function name this tool does not understand"),
         }
     }
 
@@ -381,6 +433,9 @@ impl<'a> Walk<'a> {
             }
             Expr::InList { expr, list, .. } => {
                 self.expr(expr);
+                if let [item] = list.as_slice() {
+                    self.in_table(item);
+                }
                 self.exprs(list);
             }
             Expr::Between {
@@ -514,7 +569,7 @@ impl<'a> Walk<'a> {
     }
 }
 
-fn ident_parts(name: &ObjectName) -> Option<Vec<&sqlparser::ast::Ident>> {
+fn ident_parts(name: &ObjectName) -> Option<Vec<&Ident>> {
     name.0
         .iter()
         .map(|part| match part {
