@@ -67,10 +67,10 @@ pub(crate) fn unmask(sql: &str, masked: &[usize], tokens: &mut [TokenWithSpan]) 
         else {
             continue;
         };
-        if masked.binary_search(&start).is_ok() {
-            if let Some(real) = sql.get(start..end) {
-                real.clone_into(&mut w.value);
-            }
+        if masked.binary_search(&start).is_ok()
+            && let Some(real) = sql.get(start..end)
+        {
+            real.clone_into(&mut w.value);
         }
     }
 }

@@ -1,9 +1,5 @@
 use super::*;
 
-fn names(sql: &str) -> Vec<String> {
-    infer(sql).tables.iter().map(TableRef::qualified).collect()
-}
-
 /// Asserts a clean result (no problem) with these tables, in order, and functions.
 #[track_caller]
 fn check(sql: &str, tables: &[&str], functions: &[&str], method: Method) {

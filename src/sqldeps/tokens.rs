@@ -179,11 +179,11 @@ impl Scanner<'_, '_> {
         let mut from_list = in_from;
         let mut i = lo;
         while i < hi {
-            if std::mem::take(&mut expect_table) {
-                if let Some(next) = self.table_position(i, hi, depth) {
-                    i = next;
-                    continue;
-                }
+            if std::mem::take(&mut expect_table)
+                && let Some(next) = self.table_position(i, hi, depth)
+            {
+                i = next;
+                continue;
             }
             let Some(token) = self.tok(i) else { break };
             match token {
@@ -272,10 +272,10 @@ impl Scanner<'_, '_> {
             // `x IN func(...)`: not a table; the arguments are scanned as usual.
             return None;
         }
-        if let [(only, _, _)] = parts.as_slice() {
-            if self.aliases.iter().any(|a| a == only) {
-                return Some(next);
-            }
+        if let [(only, _, _)] = parts.as_slice()
+            && self.aliases.iter().any(|a| a == only)
+        {
+            return Some(next);
         }
         self.table(&parts);
         Some(next)

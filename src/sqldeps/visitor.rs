@@ -81,10 +81,10 @@ impl<'a> Walk<'a> {
             }
         }
         self.set_expr(&q.body);
-        if let Some(order_by) = &q.order_by {
-            if let OrderByKind::Expressions(items) = &order_by.kind {
-                self.order_by(items);
-            }
+        if let Some(order_by) = &q.order_by
+            && let OrderByKind::Expressions(items) = &order_by.kind
+        {
+            self.order_by(items);
         }
         if let Some(limit) = &q.limit_clause {
             match limit {
@@ -285,19 +285,19 @@ impl<'a> Walk<'a> {
         if parenthesized {
             return;
         }
-        if let [only] = parts.as_slice() {
-            if self.aliases.iter().any(|a| a == &only.value) {
-                return;
-            }
+        if let [only] = parts.as_slice()
+            && self.aliases.iter().any(|a| a == &only.value)
+        {
+            return;
         }
         self.table_parts(&parts);
     }
 
     fn table_parts(&mut self, parts: &[&Ident]) {
-        if let [only] = parts {
-            if self.ctes.iter().any(|c| c == &only.value) {
-                return;
-            }
+        if let [only] = parts
+            && self.ctes.iter().any(|c| c == &only.value)
+        {
+            return;
         }
         let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
             return;
