@@ -61,9 +61,13 @@ fn corpus_accuracy() {
     let (mut exact, mut fallback, mut flagged, mut cte_dropped) = (0, 0, 0, 0);
     let mut silent = Vec::new();
     let mut flagged_mismatch = Vec::new();
-    let started = Instant::now();
+    let mut elapsed = std::time::Duration::ZERO;
+    let mut slowest = (std::time::Duration::ZERO, 0);
     for line in &lines {
+        let one = Instant::now();
         let deps = infer(&line.select_sql);
+        elapsed += one.elapsed();
+        slowest = slowest.max((one.elapsed(), line.id));
         let ctes = cte_names(&line.select_sql);
         let expected: BTreeSet<&str> = line
             .tables
@@ -99,7 +103,6 @@ fn corpus_accuracy() {
             silent.push(report);
         }
     }
-    let elapsed = started.elapsed();
 
     let total = lines.len();
     println!("sqldeps corpus: {total} view SELECTs");
@@ -119,9 +122,10 @@ fn corpus_accuracy() {
     }
     println!("  oracle CTE names not counted as tables: {cte_dropped}");
     println!(
-        "  time: {elapsed:?} total, {:?} per query (this build's profile)",
+        "  infer time: {elapsed:?} total, {:?} per query (this build's profile)",
         elapsed / total as u32
     );
+    println!("  slowest: {:?} (id {})", slowest.0, slowest.1);
 
     assert!(silent.is_empty(), "silent mismatches: {silent:#?}");
     assert!(
