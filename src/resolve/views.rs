@@ -117,7 +117,8 @@ fn reads(
 ) -> Edges {
     let mut edges = Edges::default();
     let deps = sqldeps::infer(&select.value);
-    if let Some(problem) = &deps.problem {
+    // Declared dependencies answer the warning: the user took over from inference.
+    if let Some(problem) = deps.problem.as_ref().filter(|_| depends_on.is_empty()) {
         diags.push(
             Diagnostic::warning(
                 Code::SqlNotParsed,
