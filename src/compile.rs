@@ -18,8 +18,10 @@ pub struct Compilation {
 }
 
 pub fn compile(root: &Path) -> Compilation {
+    let mut timer = Timer::new();
     let mut diags = Diagnostics::default();
     let project = project::load(root, &mut diags);
+    timer.lap("load+parse");
     let files: Vec<ParsedFile> = project
         .schema_docs
         .iter()
@@ -30,10 +32,13 @@ pub fn compile(root: &Path) -> Compilation {
         })
         .collect();
     let schema = lower::lower(&files, &mut diags);
+    timer.lap("lower");
     let (resolved, graph) = match &project.config {
         Some(config) => {
             let resolved = resolve::resolve(config, &schema, &mut diags);
+            timer.lap("resolve");
             let graph = graph::build(&resolved, &mut diags);
+            timer.lap("graph");
             (resolved, graph)
         }
         None => {
@@ -48,5 +53,31 @@ pub fn compile(root: &Path) -> Compilation {
         resolved,
         graph,
         diags,
+    }
+}
+
+/// Pass timings on stderr when `CHPLAN_TIMINGS` is set: where a slow check spends its time.
+struct Timer {
+    enabled: bool,
+    last: std::time::Instant,
+}
+
+impl Timer {
+    fn new() -> Self {
+        Timer {
+            enabled: std::env::var_os("CHPLAN_TIMINGS").is_some(),
+            last: std::time::Instant::now(),
+        }
+    }
+
+    fn lap(&mut self, pass: &str) {
+        if self.enabled {
+            let now = std::time::Instant::now();
+            eprintln!(
+                "{pass:>12}: {:>8.1} ms",
+                (now - self.last).as_secs_f64() * 1000.0
+            );
+            self.last = now;
+        }
     }
 }
