@@ -1,6 +1,7 @@
 //! chplan: a compiler for ClickHouse schemas kept as configuration in git.
 //! See ARCHITECTURE.md for the code map and the invariants.
 
+pub mod artifacts;
 pub mod chtype;
 pub mod cli;
 pub mod compile;

@@ -1,0 +1,84 @@
+//! `migrations/NNNN_slug/plan.yaml`: the ordered operations of one migration.
+
+use serde::{Deserialize, Serialize};
+
+pub const PLAN_FORMAT_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    pub format_version: u32,
+    /// The migration directory's name, e.g. `0002_add_status`.
+    pub id: String,
+    pub database: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    /// Digest of the state the plan starts from (`empty` for the first plan).
+    pub from_state: String,
+    /// Digest of the state it produces.
+    pub to_state: String,
+    pub operations: Vec<Operation>,
+}
+
+/// The operation kinds; names follow the seeds where they exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum OpKind {
+    CreateTable,
+    DropTable,
+    AddTableColumn,
+    DropTableColumn,
+    ChangeTableColumn,
+    RenameTableColumn,
+    ModifyTableOrderBy,
+    ModifyTableSettings,
+    ModifyTableTtl,
+    ModifyTableComment,
+    AddTableIndex,
+    DropTableIndex,
+    AddTableProjection,
+    DropTableProjection,
+    AddTableConstraint,
+    DropTableConstraint,
+    CreateView,
+    DropView,
+    CreateMaterializedView,
+    DropMaterializedView,
+    Backfill,
+    RawSql,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Operation {
+    /// Stable within the plan, derived from what the operation does (not its position).
+    pub id: String,
+    pub kind: OpKind,
+    /// Physical names of the objects it touches.
+    pub objects: Vec<String>,
+    pub destructive: bool,
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backfill: Option<Backfill>,
+    pub sql: String,
+}
+
+/// An `INSERT INTO target SELECT ... FROM source`, kept structured so the runner can show its
+/// progress and restart it cleanly.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Backfill {
+    /// Physical name of the table read (absent when the source is a materialized view's SELECT).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    pub target: String,
+    /// Target column and the expression that fills it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub columns: Vec<ColumnMapping>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnMapping {
+    pub target: String,
+    pub expr: String,
+}
