@@ -87,8 +87,38 @@ fn scan(s: &str) -> impl Iterator<Item = (usize, char)> + '_ {
     })
 }
 
+/// Collapses runs of whitespace outside literals and quoted names into one space.
 fn normalise(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
+    let mut out = String::with_capacity(s.len());
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut pending_space = false;
+    for c in s.trim().chars() {
+        if let Some(q) = quote {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        if c.is_whitespace() {
+            pending_space = true;
+            continue;
+        }
+        if pending_space {
+            out.push(' ');
+            pending_space = false;
+        }
+        if matches!(c, '\'' | '"' | '`') {
+            quote = Some(c);
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -106,6 +136,7 @@ mod tests {
         assert_eq!(items("(a) + (b)"), ["(a) + (b)"]);
         assert!(items("tuple()").is_empty());
         assert_eq!(items("concat(a, ',', b)"), ["concat(a, ',', b)"]);
+        assert_eq!(items("concat(a,   '  x')"), ["concat(a, '  x')"]);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The resolve pass: physical names, name collisions, table validation, and what every view
 //! and materialized view reads and writes.
 
-mod keys;
+pub mod keys;
 mod names;
 mod table_checks;
 mod views;

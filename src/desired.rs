@@ -1,0 +1,241 @@
+//! The desired state: the resolved schema as plain, span-free data (the `state.json` format),
+//! with every SQL reference rewritten to the physical name it resolved to.
+
+use std::collections::BTreeMap;
+
+use crate::artifacts::state::{
+    ColumnState, ConstraintKindState, ConstraintState, DefaultKindState, DefaultState,
+    EngineState, IndexState, LifecycleState, MaterializedViewState, ProjectionState, State,
+    TableState, ViewState,
+};
+use crate::engines;
+use crate::ir::{
+    ConstraintKind, DefaultKind, Lifecycle, ProjectConfig, Schema, SettingValue, Table, Text,
+};
+use crate::resolve::keys::key_items;
+use crate::resolve::{ObjectId, ObjectKind, Resolved};
+use crate::sqltext::{quote_ident, quote_string};
+
+pub fn build(config: &ProjectConfig, schema: &Schema, resolved: &Resolved) -> State {
+    let mut state = State::empty(&config.database, config.cluster.as_deref());
+    for (i, obj) in resolved.objects.iter().enumerate() {
+        let id = ObjectId(i);
+        match obj.kind {
+            ObjectKind::Table => {
+                let t = &schema.tables[obj.decl];
+                state
+                    .tables
+                    .insert(obj.physical.clone(), table(config, t));
+            }
+            ObjectKind::View => {
+                let v = &schema.views[obj.decl];
+                state.views.insert(
+                    obj.physical.clone(),
+                    ViewState {
+                        select: rewrite(config, resolved, id, &v.select),
+                        depends_on: depends_on(resolved, id),
+                        comment: v.comment.as_ref().map(|c| c.value.clone()),
+                    },
+                );
+            }
+            ObjectKind::MaterializedView => {
+                let v = &schema.materialized_views[obj.decl];
+                let to = resolved
+                    .edges(id)
+                    .writes
+                    .map(|w| resolved.object(w).physical.clone())
+                    .unwrap_or_else(|| v.to.value.clone());
+                state.materialized_views.insert(
+                    obj.physical.clone(),
+                    MaterializedViewState {
+                        to,
+                        select: rewrite(config, resolved, id, &v.select),
+                        depends_on: depends_on(resolved, id),
+                        comment: v.comment.as_ref().map(|c| c.value.clone()),
+                    },
+                );
+            }
+        }
+    }
+    state
+}
+
+fn depends_on(resolved: &Resolved, id: ObjectId) -> Vec<String> {
+    let mut names: Vec<String> = resolved
+        .edges(id)
+        .reads
+        .iter()
+        .map(|r| resolved.object(*r).physical.clone())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The SELECT with each resolved table reference replaced by `database`.`physical`.
+fn rewrite(config: &ProjectConfig, resolved: &Resolved, id: ObjectId, select: &Text) -> String {
+    let mut refs = resolved.edges(id).sql_refs.clone();
+    refs.sort_by_key(|r| r.range.start);
+    let text = &select.value;
+    let mut out = String::with_capacity(text.len() + 32);
+    let mut at = 0;
+    for r in refs {
+        if r.range.start < at || r.range.end > text.len() {
+            continue;
+        }
+        out.push_str(&text[at..r.range.start]);
+        out.push_str(&quote_ident(&config.database));
+        out.push('.');
+        out.push_str(&quote_ident(&resolved.object(r.target).physical));
+        at = r.range.end;
+    }
+    out.push_str(&text[at..]);
+    out.trim().to_string()
+}
+
+fn table(config: &ProjectConfig, t: &Table) -> TableState {
+    let exprs = |list: &[Text]| -> Vec<String> {
+        list.iter()
+            .flat_map(|e| key_items(&e.value).into_iter().map(|(n, _)| n))
+            .collect()
+    };
+    TableState {
+        logical: t.name.value.clone(),
+        version: t.version.as_ref().map(|v| v.value.text.clone()),
+        lifecycle: match t.lifecycle.value {
+            Lifecycle::FullyManaged => LifecycleState::FullyManaged,
+            Lifecycle::DeletionProtected => LifecycleState::DeletionProtected,
+            Lifecycle::ExternallyManaged => LifecycleState::ExternallyManaged,
+        },
+        columns: t
+            .columns
+            .iter()
+            .map(|c| ColumnState {
+                name: c.name.value.clone(),
+                data_type: c
+                    .data_type
+                    .as_ref()
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| c.type_text.value.trim().to_string()),
+                default: c.default.as_ref().map(|d| DefaultState {
+                    kind: match d.kind {
+                        DefaultKind::Default => DefaultKindState::Default,
+                        DefaultKind::Materialized => DefaultKindState::Materialized,
+                        DefaultKind::Alias => DefaultKindState::Alias,
+                        DefaultKind::Ephemeral => DefaultKindState::Ephemeral,
+                    },
+                    expr: d.expr.value.trim().to_string(),
+                }),
+                codec: c.codec.as_ref().map(|s| s.value.trim().to_string()),
+                ttl: c.ttl.as_ref().map(|s| s.value.trim().to_string()),
+                comment: c.comment.as_ref().map(|s| s.value.clone()),
+            })
+            .collect(),
+        engine: engine(config, t),
+        order_by: t.order_by.as_ref().map(|o| exprs(&o.value)).unwrap_or_default(),
+        primary_key: t.primary_key.as_ref().map(|p| exprs(&p.value)),
+        partition_by: t.partition_by.as_ref().map(|e| e.value.trim().to_string()),
+        sample_by: t.sample_by.as_ref().map(|e| e.value.trim().to_string()),
+        ttl: t.ttl.as_ref().map(|e| e.value.trim().to_string()),
+        settings: t
+            .settings
+            .iter()
+            .map(|(k, v)| {
+                let literal = match &v.value {
+                    SettingValue::Int(i) => i.to_string(),
+                    SettingValue::Float(f) => f.clone(),
+                    SettingValue::Bool(b) => u8::from(*b).to_string(),
+                    SettingValue::String(s) => quote_string(s),
+                };
+                (k.clone(), literal)
+            })
+            .collect::<BTreeMap<_, _>>(),
+        indexes: t
+            .indexes
+            .iter()
+            .map(|i| IndexState {
+                name: i.name.value.clone(),
+                expr: i.expr.value.trim().to_string(),
+                index_type: i.index_type.value.trim().to_string(),
+                granularity: i.granularity.as_ref().map(|g| g.value).unwrap_or(1),
+            })
+            .collect(),
+        projections: t
+            .projections
+            .iter()
+            .map(|p| ProjectionState {
+                name: p.name.value.clone(),
+                query: p.query.value.trim().to_string(),
+            })
+            .collect(),
+        constraints: t
+            .constraints
+            .iter()
+            .map(|c| ConstraintState {
+                name: c.name.value.clone(),
+                kind: match c.kind {
+                    ConstraintKind::Check => ConstraintKindState::Check,
+                    ConstraintKind::Assume => ConstraintKindState::Assume,
+                },
+                expr: c.expr.value.trim().to_string(),
+            })
+            .collect(),
+        comment: t.comment.as_ref().map(|c| c.value.clone()),
+    }
+}
+
+/// The engine as SQL: parameters in the order the engine takes them; on a cluster, MergeTree
+/// engines become their Replicated forms (with the server's default path and replica).
+fn engine(config: &ProjectConfig, t: &Table) -> EngineState {
+    let Some(e) = &t.engine else {
+        let name = if config.cluster.is_some() {
+            format!("Replicated{}", engines::DEFAULT_ENGINE)
+        } else {
+            engines::DEFAULT_ENGINE.to_string()
+        };
+        return EngineState {
+            name,
+            args: Vec::new(),
+        };
+    };
+    let Some(info) = engines::lookup(&e.name.value) else {
+        return EngineState {
+            name: e.name.value.clone(),
+            args: Vec::new(),
+        };
+    };
+    if info.spec.raw_args {
+        return EngineState {
+            name: e.name.value.clone(),
+            args: e
+                .params
+                .get("args")
+                .map(|a| vec![a.value.trim().to_string()])
+                .unwrap_or_default(),
+        };
+    }
+    let replicated = info.replicated || (config.cluster.is_some() && info.spec.merge_tree);
+    let mut args = Vec::new();
+    for p in info.params() {
+        if let Some(v) = e.params.get(p.name) {
+            args.push(if p.is_column {
+                quote_ident(&v.value)
+            } else {
+                quote_string(&v.value)
+            });
+        }
+    }
+    if info.spec.column_args && !e.args.is_empty() {
+        let cols: Vec<String> = e.args.iter().map(|a| quote_ident(&a.value)).collect();
+        args.push(if cols.len() == 1 {
+            cols[0].clone()
+        } else {
+            format!("({})", cols.join(", "))
+        });
+    }
+    let name = if replicated {
+        format!("Replicated{}", info.spec.base)
+    } else {
+        info.spec.base.to_string()
+    };
+    EngineState { name, args }
+}
