@@ -72,8 +72,8 @@ pub(crate) fn build(expr: &TypeExpr) -> Result<DataType> {
         F::Interval(u) => no_args(expr, D::Interval(u))?,
         F::Geo(g) => no_args(expr, D::Geo(g))?,
         F::FixedString => fixed_string(expr, args)?,
-        F::DateTime => date_time(expr, args)?,
-        F::Timestamp => match args.first() {
+        // `DateTime(3)` and `TIMESTAMP(3)` mean `DateTime64(3)`.
+        F::DateTime | F::Timestamp => match args.first() {
             Some(Arg::Literal(Literal::Num { .. })) => date_time64(expr, args)?,
             _ => date_time(expr, args)?,
         },

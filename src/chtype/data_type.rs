@@ -189,14 +189,13 @@ impl DataType {
         }
     }
 
-    /// ClickHouse's `canBeInsideNullable`.
+    /// ClickHouse's `canBeInsideNullable`. Since 26.x a `Tuple` can be (`Nullable(Tuple(...))`).
     pub fn can_be_inside_nullable(&self) -> bool {
         !matches!(
             self,
             DataType::Nullable(_)
                 | DataType::LowCardinality(_)
                 | DataType::Array(_)
-                | DataType::Tuple(_)
                 | DataType::Map(..)
                 | DataType::Nested(_)
                 | DataType::Variant(_)

@@ -20,24 +20,32 @@ pub(crate) fn build_enum(
         ));
     }
     let explicit = matches!(args[0], Arg::EnumEntry { .. });
+    // Either every element has a value, or only the first does and the rest count up from it.
+    // ClickHouse 26.9 also takes `Enum('a', 'b' = 5)` (two elements, only the last valued) as
+    // `'a' = 1`; with three or more elements a lone later value is refused.
+    let counting = !explicit || matches!(args.get(1), Some(Arg::Literal(_)));
+    let bare_then_valued = args.len() == 2 && !explicit && matches!(args[1], Arg::EnumEntry { .. });
     let (lo, hi) = match bits {
         Some(8) => (i64::from(i8::MIN), i64::from(i8::MAX)),
         _ => (i64::from(i16::MIN), i64::from(i16::MAX)),
     };
     let mut entries: Vec<Entry> = Vec::with_capacity(args.len());
+    let mut last: i64 = 0;
     for (i, a) in args.iter().enumerate() {
         let (name, value, span) = match a {
-            Arg::EnumEntry { name, value, span } if explicit => {
+            Arg::EnumEntry { name, value, span } if i == 0 || !counting || bare_then_valued => {
                 let v = enum_value(value)?;
                 (name.to_string(), v, span.clone())
             }
-            // Without values, ClickHouse numbers the names from 1.
-            Arg::Literal(Literal::Str { value, span }) if !explicit => {
-                (value.to_string(), i as i64 + 1, span.clone())
+            // Without values, ClickHouse numbers the names from 1; after a first explicit value
+            // a bare name takes the previous value plus one.
+            Arg::Literal(Literal::Str { value, span }) if counting => {
+                let v = if explicit { last + 1 } else { i as i64 + 1 };
+                (value.to_string(), v, span.clone())
             }
             _ => {
                 return Err(TypeError::new(
-                    "enum elements must all be `'name' = number` or all `'name'`",
+                    "enum elements must be `'name' = number` or `'name'`, and values start with the first",
                     a.span(),
                     Some("write every element as `'name' = 1`".into()),
                 ));
@@ -69,6 +77,7 @@ pub(crate) fn build_enum(
                 Some("give every element a distinct value".into()),
             ));
         }
+        last = value;
         // In range of i16 by the check above.
         entries.push((name, value as i16, span));
     }
