@@ -583,6 +583,7 @@ fn json(args: &[Arg]) -> Result<DataType> {
     }
     p.typed_paths.sort_by(|a, b| a.0.cmp(&b.0));
     p.skip_paths.sort();
+    p.skip_regexps.sort();
     Ok(DataType::Json(p))
 }
 

@@ -105,7 +105,7 @@ pub struct JsonParams {
     pub typed_paths: Vec<(String, DataType)>,
     /// Sorted.
     pub skip_paths: Vec<String>,
-    /// In the order written.
+    /// Sorted.
     pub skip_regexps: Vec<String>,
 }
 

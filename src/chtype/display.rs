@@ -151,12 +151,18 @@ pub(crate) fn write_ident(f: &mut impl Write, name: &str) -> fmt::Result {
     }
 }
 
+/// Keywords that ClickHouse 26.9 quotes even where an identifier is expected (found by asking
+/// chDB for a tuple with ~100 keyword-named elements; the other keywords print bare).
+const QUOTED_KEYWORDS: &[&str] = &[
+    "all", "distinct", "false", "from", "null", "select", "table", "true", "values",
+];
+
 fn is_plain_identifier(s: &str) -> bool {
     let b = s.as_bytes();
     !b.is_empty()
         && (b[0].is_ascii_alphabetic() || b[0] == b'_')
         && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
-        && !s.eq_ignore_ascii_case("null")
+        && !QUOTED_KEYWORDS.iter().any(|k| s.eq_ignore_ascii_case(k))
 }
 
 /// ClickHouse's `writeAnyQuotedString`: backslash escapes for the quote, backslash and a few

@@ -256,8 +256,7 @@ pub(crate) fn suggest(name: &str) -> Option<&'static str> {
             "Enum",
             "JSON",
             "Time",
-        ]
-        .into_iter(),
+        ],
     );
     let mut best: Option<(usize, &'static str)> = None;
     for cand in canonical {

@@ -62,7 +62,7 @@ pub fn column_refs(text: &str) -> Result<Vec<ColumnRef>, ExprError> {
     let SetExpr::Select(select) = query.body.as_ref() else {
         return Err(to_text_error("expected expressions only".to_string(), None));
     };
-    if select.from.first().is_some() || select.selection.is_some() {
+    if !select.from.is_empty() || select.selection.is_some() {
         return Err(to_text_error("expected expressions only".to_string(), None));
     }
     let mut walker = walk::Walker::new(&lines, PREFIX.len());

@@ -45,7 +45,7 @@ impl<'a> Walker<'a> {
         let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
             return;
         };
-        if first.quote_style.is_none() && self.bound.iter().any(|b| *b == first.value) {
+        if first.quote_style.is_none() && self.bound.contains(&first.value) {
             return;
         }
         let name = parts
@@ -71,7 +71,7 @@ impl<'a> Walker<'a> {
                     parts.push(id);
                     for a in access_chain {
                         match a {
-                            AccessExpr::Dot(Expr::Identifier(f)) if parts.len() > 0 => {
+                            AccessExpr::Dot(Expr::Identifier(f)) if !parts.is_empty() => {
                                 parts.push(f)
                             }
                             _ => break,

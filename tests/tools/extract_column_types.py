@@ -31,7 +31,9 @@ DB_RE = re.compile(r"Database (\w+) does not exist")
 NETWORK_RE = re.compile(
     r"\b(URL|S3|S3Queue|Kafka|MySQL|PostgreSQL|MaterializedPostgreSQL|HDFS|MongoDB|Redis|RabbitMQ"
     r"|NATS|ODBC|JDBC|AzureBlobStorage|AzureQueue|DeltaLake|Iceberg\w*|Hudi|remote|remoteSecure"
-    r"|cluster|clusterAllReplicas|ExternalDistributed|YTsaurus|ArrowFlight|Executable\w*)\s*\(",
+    r"|cluster|clusterAllReplicas|ExternalDistributed|YTsaurus|ArrowFlight|Executable\w*)\s*\("
+    # Local engines that can block on a lock or a file left by an earlier statement.
+    r"|ENGINE\s*=\s*(EmbeddedRocksDB|File|FuzzJSON|FileLog|KeeperMap)\b",
     re.IGNORECASE,
 )
 
@@ -77,6 +79,8 @@ def main():
             if total % 500 == 0:
                 print(f"{total} statements, {len(types)} types", flush=True)
             sql = row["sql"]
+            with open("/tmp/extract_column_types.current", "w") as cur:
+                cur.write(f"{row['id']}\n")
             err = "network" if NETWORK_RE.search(sql) else run(sess, sql)
             if err is not None:
                 fallback = with_memory_engine(sql)
