@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 
 use crate::artifacts::state::{
-    ColumnState, ConstraintKindState, ConstraintState, DefaultKindState, DefaultState,
-    EngineState, IndexState, LifecycleState, MaterializedViewState, ProjectionState, State,
-    TableState, ViewState,
+    ColumnState, ConstraintKindState, ConstraintState, DefaultKindState, DefaultState, EngineState,
+    IndexState, LifecycleState, MaterializedViewState, ProjectionState, State, TableState,
+    ViewState,
 };
 use crate::engines;
 use crate::ir::{
@@ -23,9 +23,7 @@ pub fn build(config: &ProjectConfig, schema: &Schema, resolved: &Resolved) -> St
         match obj.kind {
             ObjectKind::Table => {
                 let t = &schema.tables[obj.decl];
-                state
-                    .tables
-                    .insert(obj.physical.clone(), table(config, t));
+                state.tables.insert(obj.physical.clone(), table(config, t));
             }
             ObjectKind::View => {
                 let v = &schema.views[obj.decl];
@@ -131,7 +129,11 @@ fn table(config: &ProjectConfig, t: &Table) -> TableState {
             })
             .collect(),
         engine: engine(config, t),
-        order_by: t.order_by.as_ref().map(|o| exprs(&o.value)).unwrap_or_default(),
+        order_by: t
+            .order_by
+            .as_ref()
+            .map(|o| exprs(&o.value))
+            .unwrap_or_default(),
         primary_key: t.primary_key.as_ref().map(|p| exprs(&p.value)),
         partition_by: t.partition_by.as_ref().map(|e| e.value.trim().to_string()),
         sample_by: t.sample_by.as_ref().map(|e| e.value.trim().to_string()),

@@ -137,8 +137,17 @@ fn lower_column(cx: &mut Cx, node: &KdlNode) -> Option<Column> {
     cx.reject_children(node);
     let name = cx.required_string(node, 0, "name", usage)?;
     check_name(cx, &name, "column");
-    let type_text = cx.required_text(node, 1, "type", usage)?;
+    // A column whose type is missing is still a column: later checks must not report every
+    // use of its name as unknown.
+    let type_text = cx
+        .required_text(node, 1, "type", usage)
+        .unwrap_or_else(|| Text {
+            value: String::new(),
+            span: name.span,
+            segments: Vec::new(),
+        });
     let data_type = match chtype::parse_type(&type_text.value) {
+        _ if type_text.value.is_empty() => None,
         Ok(t) => Some(t),
         Err(e) => {
             let mut d = Diagnostic::error(

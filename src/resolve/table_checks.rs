@@ -170,7 +170,8 @@ impl ColumnCx<'_> {
     }
 
     fn check_name(&self, name: &Spanned<String>, what: &str, diags: &mut Diagnostics) {
-        if !self.has(&name.value) {
+        // A table without columns is reported once; every reference would only repeat it.
+        if !self.columns.is_empty() && !self.has(&name.value) {
             diags.push(self.unknown(&name.value, name.span, what));
         }
     }
@@ -179,7 +180,7 @@ impl ColumnCx<'_> {
         match sqlexpr::column_refs(&e.value) {
             Ok(refs) => {
                 for r in refs {
-                    if !self.has(&r.name) {
+                    if !self.columns.is_empty() && !self.has(&r.name) {
                         let span = e.span_of(r.span.start, r.span.end);
                         diags.push(self.unknown(&r.name, span, what));
                     }
