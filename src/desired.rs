@@ -241,3 +241,21 @@ fn engine(config: &ProjectConfig, t: &Table) -> EngineState {
     };
     EngineState { name, args }
 }
+
+/// `renamed-from` declarations by table physical name.
+pub fn renames(schema: &Schema, resolved: &Resolved) -> crate::diff::Renames {
+    let mut out = crate::diff::Renames::new();
+    for obj in &resolved.objects {
+        if obj.kind != ObjectKind::Table {
+            continue;
+        }
+        for c in &schema.tables[obj.decl].columns {
+            if let Some(from) = &c.renamed_from {
+                out.entry(obj.physical.clone())
+                    .or_default()
+                    .insert(c.name.value.clone(), from.value.clone());
+            }
+        }
+    }
+    out
+}

@@ -1,8 +1,11 @@
 //! The command line: `main` parses arguments and maps outcomes to exit statuses
 //! (0 clean, 1 problems found, 2 internal error). Each subcommand is its own file.
 
+mod build;
 mod check;
 mod graph;
+mod plan;
+mod reseal;
 
 pub use check::report as check_report;
 pub use graph::{GraphFormat, format as graph_report};
@@ -33,6 +36,12 @@ enum Command {
     Check(check::Args),
     /// Print the dependency graph of tables, views and materialized views.
     Graph(graph::Args),
+    /// Diff the schemas against the last plan and write the next migration.
+    Plan(plan::Args),
+    /// Write the whole desired schema as SQL (one file per object, and schema.sql).
+    Build(build::Args),
+    /// Regenerate up.sql from hand-edited plan.yaml files and recompute chplan.sum.
+    Reseal,
 }
 
 /// What a command concluded.
@@ -65,6 +74,9 @@ fn run(cli: Cli) -> Result<Outcome, String> {
     match cli.command {
         Command::Check(args) => check::run(&cli.project, &args),
         Command::Graph(args) => graph::run(&cli.project, &args),
+        Command::Plan(args) => plan::run(&cli.project, &args),
+        Command::Build(args) => build::run(&cli.project, &args),
+        Command::Reseal => reseal::run(&cli.project),
     }
 }
 

@@ -50,6 +50,11 @@ codes! {
     AmbiguousReference = "E204", "ambiguous-reference", "a logical name matches several declared versions";
     InvalidTarget = "E205", "invalid-target", "a materialized view's target is not a table";
     DependencyCycle = "E301", "dependency-cycle", "objects depend on each other in a cycle";
+    UnplannableChange = "E401", "unplannable-change", "a change ClickHouse cannot apply in place, or one a lifecycle forbids";
+    UnplannedChanges = "E402", "unplanned-changes", "the schemas differ from the last plan: no plan covers the change";
+    MigrationsTampered = "E403", "migrations-tampered", "chplan.sum does not match the migration files";
+    StalePlanSql = "E404", "stale-plan-sql", "an up.sql no longer matches its plan.yaml";
+    InvalidMigrations = "E405", "invalid-migrations", "a plan.yaml or state.json cannot be read";
     SqlNotParsed = "W001", "sql-not-parsed", "the dependencies of a SELECT could not be inferred";
     ExprNotChecked = "W002", "expression-not-checked", "an expression could not be parsed, so its columns were not checked";
     CrossDatabase = "W003", "cross-database-reference", "SQL reads a table in another database, which chplan does not track";
