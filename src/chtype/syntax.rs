@@ -87,7 +87,7 @@ impl Arg<'_> {
 
 /// Deep nesting is refused rather than risking the stack on hostile input (the ClickHouse test
 /// corpus has a 100-deep `Map`).
-const MAX_DEPTH: usize = 200;
+pub(crate) const MAX_DEPTH: usize = 200;
 
 pub(crate) struct Parser<'a> {
     lexer: Lexer<'a>,
