@@ -621,7 +621,12 @@ fn aggregate(expr: &TypeExpr, args: &[Arg], simple: bool) -> Result<AggregateFun
     }
     let args = types.iter().map(type_arg).collect::<Result<Vec<_>>>()?;
     let name = func.name.to_string();
-    let version = version.or_else(|| super::literal::default_version(&name));
+    // SimpleAggregateFunction prints no version.
+    let version = if simple {
+        None
+    } else {
+        version.or_else(|| super::literal::default_version(&name))
+    };
     Ok(AggregateFunction {
         version,
         name,

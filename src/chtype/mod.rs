@@ -58,8 +58,51 @@ impl DataType {
     }
 }
 
+/// Nesting up to this depth is parsed on the caller's stack; deeper types (rare: the ClickHouse
+/// tests have a 100-deep `Map`) get a thread with a stack sized for `syntax::MAX_DEPTH`, since
+/// an unoptimized build uses tens of KiB of stack per level and a test thread has 2 MiB.
+const INLINE_DEPTH: usize = 16;
+const DEEP_STACK: usize = 64 << 20;
+
 /// Parses a column type as written in a table declaration.
 pub fn parse_type(text: &str) -> Result<DataType, TypeError> {
+    if max_paren_depth(text) <= INLINE_DEPTH {
+        return parse_on_this_stack(text);
+    }
+    let deep_error = || {
+        TypeError::new(
+            "type is nested too deeply",
+            0..text.len(),
+            Some(format!("keep nesting under {} levels", syntax::MAX_DEPTH)),
+        )
+    };
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .stack_size(DEEP_STACK)
+            .spawn_scoped(scope, || parse_on_this_stack(text))
+            .map_err(|_| deep_error())
+            .and_then(|handle| handle.join().map_err(|_| deep_error())?)
+    })
+}
+
+/// Upper bound of the nesting (parentheses inside quotes count too, which only errs towards
+/// the big stack).
+fn max_paren_depth(text: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    for b in text.bytes() {
+        match b {
+            b'(' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+fn parse_on_this_stack(text: &str) -> Result<DataType, TypeError> {
     let expr = syntax::Parser::new(text).parse_complete()?;
     let ty = build::build(&expr)?;
     if is_nothing_column(&ty) {

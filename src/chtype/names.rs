@@ -211,21 +211,38 @@ pub(crate) fn lookup(name: &str) -> Option<Family> {
     if let Some((_, f)) = EXACT.iter().find(|(n, _)| *n == name) {
         return Some(*f);
     }
-    // Multi-word names may be written with any whitespace between words.
-    let upper = name.to_ascii_uppercase();
-    ANY_CASE.iter().find(|(n, _)| *n == upper).map(|(_, f)| *f)
+    ANY_CASE
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, f)| *f)
 }
 
 pub(crate) fn is_multi_word(name: &str) -> bool {
     name.contains(' ') && ANY_CASE.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
 }
 
+/// First words of the multi-word aliases in `ANY_CASE`: checked for every type name, so kept short.
+const MULTI_WORD_HEADS: &[&str] = &[
+    "BIGINT",
+    "BINARY",
+    "CHAR",
+    "CHARACTER",
+    "DOUBLE",
+    "INT",
+    "INT1",
+    "INTEGER",
+    "MEDIUMINT",
+    "NATIONAL",
+    "NCHAR",
+    "SMALLINT",
+    "TINYINT",
+];
+
 /// Whether `word` is the first word of some multi-word alias.
 pub(crate) fn starts_multi_word(word: &str) -> bool {
-    ANY_CASE.iter().any(|(n, _)| {
-        n.split_once(' ')
-            .is_some_and(|(head, _)| head.eq_ignore_ascii_case(word))
-    })
+    MULTI_WORD_HEADS
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(word))
 }
 
 /// Whether `first next` begins a multi-word alias (so `Tuple(DOUBLE PRECISION)` is a type, not

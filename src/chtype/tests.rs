@@ -134,4 +134,9 @@ fn never_panics_on_garbage() {
     }
     let deep = "Array(".repeat(10_000);
     assert!(parse_type(&deep).is_err());
+    // The deepest nesting allowed must also build and render within a test thread's stack.
+    let nested = format!("{}UInt8{}", "Map(String, ".repeat(199), ")".repeat(199));
+    assert_eq!(canon(&nested), nested);
+    let too_deep = format!("{}UInt8{}", "Array(".repeat(201), ")".repeat(201));
+    assert!(error(&too_deep).message.contains("nested too deeply"));
 }
