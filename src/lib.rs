@@ -12,6 +12,7 @@ pub mod engines;
 pub mod graph;
 pub mod ir;
 pub mod lower;
+pub mod migration_checks;
 pub mod migrations;
 pub mod parse;
 pub mod plan;

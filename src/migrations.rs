@@ -87,7 +87,8 @@ impl MigrationDir {
         fs::create_dir(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
         write_atomic(&tmp.join(PLAN_FILE), plan_yaml(plan)?.as_bytes())?;
         write_atomic(&tmp.join(UP_FILE), up_sql(plan).as_bytes())?;
-        fs::rename(&tmp, &final_dir).map_err(|e| format!("cannot rename into {}: {e}", final_dir.display()))?;
+        fs::rename(&tmp, &final_dir)
+            .map_err(|e| format!("cannot rename into {}: {e}", final_dir.display()))?;
         write_atomic(&self.root.join(STATE_FILE), state.to_json().as_bytes())?;
         self.write_sum()
     }
@@ -183,7 +184,10 @@ pub fn slugify(s: &str) -> String {
 /// Write to a temporary file beside the target, flush it to disk, then rename over the target.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| -> std::io::Result<()> {
         let mut f = fs::File::create(&tmp)?;

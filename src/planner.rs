@@ -87,8 +87,16 @@ fn problem_diagnostic(c: &Compilation, p: &Problem) -> Diagnostic {
     let span: Option<Span> = table.map(|t| match &p.field {
         Field::Engine => t.engine.as_ref().map(|e| e.span).unwrap_or(t.name.span),
         Field::OrderBy => t.order_by.as_ref().map(|o| o.span).unwrap_or(t.name.span),
-        Field::PrimaryKey => t.primary_key.as_ref().map(|o| o.span).unwrap_or(t.name.span),
-        Field::PartitionBy => t.partition_by.as_ref().map(|o| o.span).unwrap_or(t.name.span),
+        Field::PrimaryKey => t
+            .primary_key
+            .as_ref()
+            .map(|o| o.span)
+            .unwrap_or(t.name.span),
+        Field::PartitionBy => t
+            .partition_by
+            .as_ref()
+            .map(|o| o.span)
+            .unwrap_or(t.name.span),
         Field::SampleBy => t.sample_by.as_ref().map(|o| o.span).unwrap_or(t.name.span),
         Field::Column(name) => t
             .columns

@@ -6,8 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use chplan::cli::check_report;
-use chplan::compile::compile;
+use chplan::cli::{check_project, check_report};
 use chplan::diag::{Code, Format, Severity};
 
 fn cases(kind: &str) -> Vec<PathBuf> {
@@ -24,10 +23,10 @@ fn cases(kind: &str) -> Vec<PathBuf> {
 }
 
 fn run_case(dir: &Path) -> (String, BTreeSet<Code>, bool) {
-    let c = compile(dir);
+    let c = check_project(dir);
     let human = check_report(&c, Format::Human);
     // Same input, same bytes.
-    let again = check_report(&compile(dir), Format::Human);
+    let again = check_report(&check_project(dir), Format::Human);
     assert_eq!(
         human,
         again,

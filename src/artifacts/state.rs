@@ -160,7 +160,11 @@ pub struct EngineState {
 
 impl EngineState {
     pub fn sql(&self) -> String {
-        format!("{}({})", self.name, self.args.join(", "))
+        if self.args.is_empty() {
+            self.name.clone()
+        } else {
+            format!("{}({})", self.name, self.args.join(", "))
+        }
     }
 }
 

@@ -17,7 +17,7 @@ pub struct Args {
 }
 
 pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
-    let c = compile(project);
+    let c = check_project(project);
     emit(&report(&c, args.format))?;
     let failed = c.diags.has_errors() || (args.deny_warnings && !c.diags.is_empty());
     Ok(if failed {
@@ -25,6 +25,17 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
     } else {
         Outcome::Clean
     })
+}
+
+/// The compiler front plus, when the schemas are sound, the migration directory's checks.
+pub fn check_project(project: &Path) -> Compilation {
+    let mut c = compile(project);
+    if !c.diags.has_errors() {
+        let mut extra = crate::diag::Diagnostics::default();
+        crate::migration_checks::check(&c, &mut extra);
+        c.diags.extend(extra);
+    }
+    c
 }
 
 /// The rendered diagnostics plus, for people, a closing summary line.

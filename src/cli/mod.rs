@@ -7,7 +7,7 @@ mod graph;
 mod plan;
 mod reseal;
 
-pub use check::report as check_report;
+pub use check::{check_project, report as check_report};
 pub use graph::{GraphFormat, format as graph_report};
 
 use std::io::Write;

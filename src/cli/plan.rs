@@ -24,14 +24,20 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
     let mut diags = Diagnostics::default();
     diags.extend(c.diags.clone());
     if diags.has_errors() {
-        eprint!("{}", render(&diags.sorted(), &c.project.sources, Format::Human));
+        eprint!(
+            "{}",
+            render(&diags.sorted(), &c.project.sources, Format::Human)
+        );
         eprintln!("chplan plan: fix the errors above first");
         return Ok(Outcome::Problems);
     }
     let planned = match planner::plan(&c, &args.name, &mut diags) {
         Ok(p) => p,
         Err(e) => {
-            eprint!("{}", render(&diags.sorted(), &c.project.sources, Format::Human));
+            eprint!(
+                "{}",
+                render(&diags.sorted(), &c.project.sources, Format::Human)
+            );
             eprintln!("chplan plan: {e}");
             return Ok(Outcome::Problems);
         }

@@ -21,9 +21,8 @@ pub fn diff_columns(
     // The old columns as they are named after the declared renames.
     let mut renamed: BTreeMap<&str, &str> = BTreeMap::new();
     for (to, from) in renames {
-        let applies = old.column(from).is_some()
-            && old.column(to).is_none()
-            && new.column(to).is_some();
+        let applies =
+            old.column(from).is_some() && old.column(to).is_none() && new.column(to).is_some();
         if applies {
             renamed.insert(from.as_str(), to.as_str());
             alters.push(Alter::RenameColumn {
@@ -90,7 +89,11 @@ fn modify(old: &ColumnState, new: &ColumnState, alters: &mut Vec<Alter>) {
             old.default.is_some(),
             new.default.is_some(),
         ),
-        (ColumnProperty::Codec, old.codec.is_some(), new.codec.is_some()),
+        (
+            ColumnProperty::Codec,
+            old.codec.is_some(),
+            new.codec.is_some(),
+        ),
         (ColumnProperty::Ttl, old.ttl.is_some(), new.ttl.is_some()),
     ] {
         if before && !after {

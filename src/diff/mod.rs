@@ -136,7 +136,9 @@ pub fn diff(old: &State, new: &State, renames: &Renames) -> Diff {
     for (name, t) in &new.tables {
         match old.tables.get(name) {
             None if t.lifecycle == LifecycleState::ExternallyManaged => {}
-            None => out.changes.push(Change::CreateTable(name.clone(), t.clone())),
+            None => out
+                .changes
+                .push(Change::CreateTable(name.clone(), t.clone())),
             Some(before) => {
                 let empty = BTreeMap::new();
                 let table_renames = renames.get(name).unwrap_or(&empty);
@@ -151,7 +153,8 @@ pub fn diff(old: &State, new: &State, renames: &Renames) -> Diff {
     }
     for (name, v) in &new.views {
         if old.views.get(name) != Some(v) {
-            out.changes.push(Change::CreateView(name.clone(), v.clone()));
+            out.changes
+                .push(Change::CreateView(name.clone(), v.clone()));
         }
     }
     for (name, v) in &old.materialized_views {

@@ -145,7 +145,8 @@ pub fn diff_table(
     }
     out.problems.extend(problems);
     if !alters.is_empty() {
-        out.changes.push(Change::AlterTable(name.to_string(), alters));
+        out.changes
+            .push(Change::AlterTable(name.to_string(), alters));
     }
 }
 

@@ -35,7 +35,11 @@ pub fn topological(state: &State) -> Vec<String> {
     let mut indegree: BTreeMap<&str, usize> = BTreeMap::new();
     let mut dependents: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for (name, ds) in &deps {
-        let known: Vec<&str> = ds.iter().copied().filter(|d| deps.contains_key(d) && d != name).collect();
+        let known: Vec<&str> = ds
+            .iter()
+            .copied()
+            .filter(|d| deps.contains_key(d) && d != name)
+            .collect();
         indegree.insert(name, known.len());
         for d in known {
             dependents.entry(d).or_default().push(name);

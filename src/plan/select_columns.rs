@@ -38,7 +38,10 @@ pub fn output_names(select: &str, state: &State) -> Option<Vec<String>> {
                 if !from.joins.is_empty() {
                     return None;
                 }
-                let TableFactor::Table { name, args: None, .. } = &from.relation else {
+                let TableFactor::Table {
+                    name, args: None, ..
+                } = &from.relation
+                else {
                     return None;
                 };
                 let ObjectNamePart::Identifier(table) = name.0.last()? else {

@@ -23,7 +23,13 @@ pub struct Step {
     pub backfill: Option<Backfill>,
 }
 
-fn step(kind: OpKind, object: &str, detail: Option<&str>, description: String, context: Value) -> Step {
+fn step(
+    kind: OpKind,
+    object: &str,
+    detail: Option<&str>,
+    description: String,
+    context: Value,
+) -> Step {
     let tag = kebab(kind);
     let id = match detail {
         Some(d) => format!("{tag}:{object}:{d}"),
@@ -31,7 +37,10 @@ fn step(kind: OpKind, object: &str, detail: Option<&str>, description: String, c
     };
     let destructive = matches!(
         kind,
-        OpKind::DropTable | OpKind::DropTableColumn | OpKind::DropView | OpKind::DropMaterializedView
+        OpKind::DropTable
+            | OpKind::DropTableColumn
+            | OpKind::DropView
+            | OpKind::DropMaterializedView
     );
     let mut description = description;
     if destructive {
@@ -119,7 +128,9 @@ pub fn steps(old: &State, new: &State, diff: &Diff) -> Vec<Step> {
         .changes
         .iter()
         .filter_map(|c| match c {
-            Change::CreateView(n, _) | Change::CreateMaterializedView(n, _) => Some((n.as_str(), c)),
+            Change::CreateView(n, _) | Change::CreateMaterializedView(n, _) => {
+                Some((n.as_str(), c))
+            }
             _ => None,
         })
         .collect();
@@ -143,7 +154,10 @@ pub fn steps(old: &State, new: &State, diff: &Diff) -> Vec<Step> {
                         json!({ "name": n, "view": v }),
                     ));
                     // Sources all created in this plan are empty: nothing to copy.
-                    if v.depends_on.iter().any(|s| !created_tables.contains(s.as_str())) {
+                    if v.depends_on
+                        .iter()
+                        .any(|s| !created_tables.contains(s.as_str()))
+                    {
                         view_creates.push(populate(n, v, new));
                     }
                 }
@@ -248,10 +262,7 @@ fn alter_steps(table: &str, alters: &[Alter]) -> Vec<Step> {
     };
     let mut sorted: Vec<&Alter> = alters.iter().collect();
     sorted.sort_by_key(|a| rank(a));
-    sorted
-        .into_iter()
-        .map(|a| alter_step(table, a))
-        .collect()
+    sorted.into_iter().map(|a| alter_step(table, a)).collect()
 }
 
 fn alter_step(t: &str, a: &Alter) -> Step {
@@ -294,7 +305,10 @@ fn alter_step(t: &str, a: &Alter) -> Step {
                 OpKind::ChangeTableColumn,
                 t,
                 Some(&format!("{column}:remove-{}", p.to_ascii_lowercase())),
-                format!("~ table {t}: ~ column {column}: remove {}", p.to_ascii_lowercase()),
+                format!(
+                    "~ table {t}: ~ column {column}: remove {}",
+                    p.to_ascii_lowercase()
+                ),
                 json!({ "name": t, "change": "remove", "column": column, "property": p }),
             )
         }

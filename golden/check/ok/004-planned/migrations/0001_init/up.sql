@@ -1,0 +1,13 @@
+-- chplan migration 0001_init (database shop), generated from plan.yaml: edit the plan, not this file.
+
+-- [create-table:events] + table events
+CREATE TABLE IF NOT EXISTS `shop`.`events`
+(
+    `id` String
+)
+ENGINE = MergeTree
+ORDER BY id;
+
+-- [create-view:recent] + view recent
+CREATE VIEW IF NOT EXISTS `shop`.`recent`
+AS SELECT id FROM `shop`.`events`;
