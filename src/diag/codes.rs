@@ -44,6 +44,8 @@ codes! {
     InvalidEngineParams = "E108", "invalid-engine-params", "engine parameters that do not fit the engine";
     UnknownColumn = "E109", "unknown-column", "a key, parameter or expression names a column the table lacks";
     PrimaryKeyNotPrefix = "E110", "primary-key-not-prefix", "PRIMARY KEY is not a prefix of ORDER BY";
+    SampleNotInKey = "E111", "sample-by-not-in-key", "SAMPLE BY is not part of the primary key";
+    ProjectionNeedsSetting = "E112", "projection-needs-setting", "a projection on a merging engine without deduplicate_merge_projection_mode";
     DuplicateName = "E201", "duplicate-name", "two declarations have the same physical name";
     UnknownTable = "E202", "unknown-table", "SQL or depends-on names an object that is not declared";
     UnknownTarget = "E203", "unknown-target", "a materialized view writes into a table that is not declared";

@@ -5,6 +5,20 @@ use std::collections::BTreeMap;
 use super::columns::diff_columns;
 use super::{Alter, Change, Diff, Field, Problem};
 use crate::artifacts::state::{LifecycleState, TableState};
+use crate::resolve::keys::compact;
+
+/// Expressions compared as ClickHouse would (by meaning of their tokens, not spacing).
+fn same(a: &[String], b: &[String]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| compact(x) == compact(y))
+}
+
+fn same_opt(a: &Option<String>, b: &Option<String>) -> bool {
+    match (a, b) {
+        (Some(x), Some(y)) => compact(x) == compact(y),
+        (None, None) => true,
+        _ => false,
+    }
+}
 
 pub fn diff_table(
     name: &str,
@@ -36,7 +50,7 @@ pub fn diff_table(
             format!("`{}`", new.engine.sql()),
         ));
     }
-    if old.partition_by != new.partition_by {
+    if !same_opt(&old.partition_by, &new.partition_by) {
         problems.push(rewrite(
             Field::PartitionBy,
             "partition key",
@@ -44,7 +58,7 @@ pub fn diff_table(
             show(&new.partition_by),
         ));
     }
-    if old.sample_by != new.sample_by {
+    if !same_opt(&old.sample_by, &new.sample_by) {
         problems.push(rewrite(
             Field::SampleBy,
             "sampling key",
@@ -52,7 +66,12 @@ pub fn diff_table(
             show(&new.sample_by),
         ));
     }
-    if old.primary_key != new.primary_key {
+    let pk_same = match (&old.primary_key, &new.primary_key) {
+        (Some(a), Some(b)) => same(a, b),
+        (None, None) => true,
+        _ => false,
+    };
+    if !pk_same {
         problems.push(rewrite(
             Field::PrimaryKey,
             "primary key",
@@ -64,10 +83,12 @@ pub fn diff_table(
     let mut alters = Vec::new();
     let columns = diff_columns(name, old, new, renames, &mut alters, &mut problems);
 
-    if old.order_by != new.order_by {
+    if !same(&old.order_by, &new.order_by) {
         // Appending columns added in this very change is the one ORDER BY change ClickHouse
         // allows in place, and only in the ALTER that adds them.
-        let appended = new.order_by.strip_prefix(old.order_by.as_slice());
+        let prefix = new.order_by.len() >= old.order_by.len()
+            && same(&old.order_by, &new.order_by[..old.order_by.len()]);
+        let appended = prefix.then(|| &new.order_by[old.order_by.len()..]);
         let added: Vec<&str> = columns.added.iter().map(|(c, _)| c.name.as_str()).collect();
         match appended {
             Some(tail) if !tail.is_empty() && tail.iter().all(|c| added.contains(&c.as_str())) => {

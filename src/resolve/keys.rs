@@ -87,6 +87,49 @@ fn scan(s: &str) -> impl Iterator<Item = (usize, char)> + '_ {
     })
 }
 
+/// A form for comparing expressions: whitespace outside literals is dropped except between
+/// two word characters, so `f( a )` and `f(a)` compare equal (ClickHouse compares ASTs).
+pub fn compact(s: &str) -> String {
+    let collapsed = normalise(s);
+    let chars: Vec<char> = collapsed.chars().collect();
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(collapsed.len());
+    let mut quote: Option<char> = None;
+    for (i, &c) in chars.iter().enumerate() {
+        if let Some(q) = quote {
+            out.push(c);
+            if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        if matches!(c, '\'' | '"' | '`') {
+            quote = Some(c);
+        }
+        if c == ' ' {
+            let prev = i.checked_sub(1).and_then(|p| chars.get(p)).copied();
+            let next = chars.get(i + 1).copied();
+            if !(prev.is_some_and(word) && next.is_some_and(word)) {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A KDL argument for an expression: bare when it is a plain name, else a quoted string.
+pub fn kdl_arg(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars().all(|c| c.is_alphanumeric() || c == '_')
+        && !s.starts_with(|c: char| c.is_ascii_digit());
+    if plain {
+        s.to_string()
+    } else {
+        format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
 /// Collapses runs of whitespace outside literals and quoted names into one space.
 fn normalise(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -137,6 +180,12 @@ mod tests {
         assert!(items("tuple()").is_empty());
         assert_eq!(items("concat(a, ',', b)"), ["concat(a, ',', b)"]);
         assert_eq!(items("concat(a,   '  x')"), ["concat(a, '  x')"]);
+        assert_eq!(
+            compact("intHash32( user_id )"),
+            compact("intHash32(user_id)")
+        );
+        assert_eq!(compact("a AND  b"), "a AND b");
+        assert_eq!(compact("f(' x ')"), "f(' x ')");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::keys::key_items;
+use super::keys::{compact, kdl_arg, key_items};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::engines;
 use crate::ir::{Lifecycle, Spanned, Table, Text};
@@ -104,6 +104,91 @@ pub fn check_table(t: &Table, diags: &mut Diagnostics) {
         cx.check_expr(&c.expr, "constraint", diags);
     }
     check_primary_key_prefix(t, diags);
+    check_sample_in_key(t, diags);
+    check_projection_mode(t, diags);
+}
+
+/// ClickHouse refuses a sampling expression that is not one of the primary key's expressions.
+fn check_sample_in_key(t: &Table, diags: &mut Diagnostics) {
+    let Some(sample) = &t.sample_by else {
+        return;
+    };
+    let key = t.primary_key.as_ref().or(t.order_by.as_ref());
+    let items: Vec<String> = key
+        .iter()
+        .flat_map(|k| k.value.iter())
+        .flat_map(|e| key_items(&e.value).into_iter().map(|(n, _)| n))
+        .collect();
+    let Some((wanted, _)) = key_items(&sample.value).into_iter().next() else {
+        return;
+    };
+    if !items.iter().any(|i| compact(i) == compact(&wanted)) {
+        let which = if t.primary_key.is_some() {
+            "primary-key"
+        } else {
+            "order-by"
+        };
+        let mut d = Diagnostic::error(
+            Code::SampleNotInKey,
+            sample.span,
+            format!(
+                "sampling expression `{wanted}` of `{}` is not in its primary key",
+                t.name.value
+            ),
+        )
+        .label("not a key expression")
+        .help(format!(
+            "ClickHouse samples by a primary key expression: add it to {which}, e.g. {which} {} {}",
+            items
+                .iter()
+                .map(|i| kdl_arg(i))
+                .collect::<Vec<_>>()
+                .join(" "),
+            kdl_arg(&wanted)
+        ));
+        if let Some(k) = key {
+            d = d.with_secondary(k.span, "the primary key");
+        }
+        diags.push(d);
+    }
+}
+
+/// Every merging engine but plain MergeTree refuses projections unless told what to do with
+/// them when parts merge (ClickHouse 24.8+: `deduplicate_merge_projection_mode`).
+fn check_projection_mode(t: &Table, diags: &mut Diagnostics) {
+    let Some(first) = t.projections.first() else {
+        return;
+    };
+    let Some(engine) = &t.engine else {
+        return;
+    };
+    let Some(info) = engines::lookup(&engine.name.value) else {
+        return;
+    };
+    if !info.spec.merge_tree || info.spec.base == "MergeTree" {
+        return;
+    }
+    let mode = t.settings.get("deduplicate_merge_projection_mode");
+    let ok = matches!(
+        mode.map(|m| &m.value),
+        Some(crate::ir::SettingValue::String(v)) if v == "drop" || v == "rebuild"
+    );
+    if !ok {
+        let mut d = Diagnostic::error(
+            Code::ProjectionNeedsSetting,
+            first.name.span,
+            format!(
+                "projection `{}` on {} table `{}` needs deduplicate_merge_projection_mode",
+                first.name.value, info.spec.base, t.name.value
+            ),
+        )
+        .label("ClickHouse refuses this projection")
+        .help("add `settings deduplicate_merge_projection_mode=\"rebuild\"` (rebuild projections when rows merge) or \"drop\"");
+        if let Some(m) = mode {
+            d = d.with_secondary(m.span, "must be \"drop\" or \"rebuild\"");
+        }
+        diags.push(d);
+    }
 }
 
 fn duplicates<'a>(
@@ -332,7 +417,7 @@ fn check_primary_key_prefix(t: &Table, diags: &mut Diagnostics) {
     let pk_items = flatten(&pk.value);
     let order_items = flatten(&order.value);
     for (i, (item, span)) in pk_items.iter().enumerate() {
-        if order_items.get(i).map(|(o, _)| o) != Some(item) {
+        if order_items.get(i).map(|(o, _)| compact(o)) != Some(compact(item)) {
             let expected = order_items
                 .iter()
                 .take(pk_items.len())
