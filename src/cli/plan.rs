@@ -64,10 +64,11 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
     let dir = planner::migrations(&c, config);
     dir.write_plan(&plan, &planned.new)?;
     out.push_str(&format!(
-        "\nWrote {}/{}/ ({} operations{}); review plan.yaml, then commit it with the schemas.\n",
+        "\nWrote {}/{}/ ({} operation{}{}); review plan.yaml, then commit it with the schemas.\n",
         config.migrations_dir,
         plan.id,
         plan.operations.len(),
+        if plan.operations.len() == 1 { "" } else { "s" },
         match plan.operations.iter().filter(|o| o.destructive).count() {
             0 => String::new(),
             n => format!(", {n} destructive"),
