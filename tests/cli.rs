@@ -106,3 +106,65 @@ fn graph_formats_of_the_example_project() {
         settings.bind(|| insta::assert_snapshot!(format!("example-{format}"), out));
     }
 }
+
+/// `chplan build` of the example project: the SQL reviewers diff, reviewed as a golden file.
+#[test]
+fn build_writes_the_example_schema() {
+    let out = tempfile::tempdir().unwrap();
+    let (code, _, err) = chplan(&root(), &["build", "--out", out.path().to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let schema = std::fs::read_to_string(out.path().join("schema.sql")).unwrap();
+    for object in ["events_0_1", "mv_events_to_0_1", "top_countries"] {
+        let one = std::fs::read_to_string(out.path().join(format!("{object}.sql"))).unwrap();
+        assert!(
+            schema.contains(one.trim_end()),
+            "{object} missing from schema.sql"
+        );
+    }
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(root().join("golden/build"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| insta::assert_snapshot!("example-schema", schema));
+}
+
+#[test]
+fn plan_on_a_planned_project_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path();
+    std::fs::write(project.join("chplan.kdl"), "database shop\n").unwrap();
+    std::fs::create_dir(project.join("schemas")).unwrap();
+    std::fs::write(
+        project.join("schemas/t.kdl"),
+        "table t {\n    column id UInt64\n    order-by id\n}\n",
+    )
+    .unwrap();
+    let (code, out, err) = chplan(project, &["plan", "--name", "init"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("+ table t"), "{out}");
+    let sum = std::fs::read_to_string(project.join("migrations/chplan.sum")).unwrap();
+    let (code, out, _) = chplan(project, &["plan"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("No changes"), "{out}");
+    assert_eq!(chplan(project, &["check"]).0, 0);
+    // Nothing was rewritten by the no-op plan.
+    assert_eq!(
+        sum,
+        std::fs::read_to_string(project.join("migrations/chplan.sum")).unwrap()
+    );
+    // --dry-run writes nothing.
+    std::fs::write(
+        project.join("schemas/t.kdl"),
+        "table t {\n    column id UInt64\n    column n UInt8\n    order-by id\n}\n",
+    )
+    .unwrap();
+    let (code, out, _) = chplan(project, &["plan", "--dry-run"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("~ table t: + column n UInt8"), "{out}");
+    assert!(!project.join("migrations/0002_change").exists());
+    assert_eq!(
+        chplan(project, &["check"]).0,
+        1,
+        "the change is not planned yet"
+    );
+}

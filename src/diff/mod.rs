@@ -171,3 +171,6 @@ pub fn diff(old: &State, new: &State, renames: &Renames) -> Diff {
     }
     out
 }
+
+#[cfg(test)]
+mod tests;
