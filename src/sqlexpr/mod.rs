@@ -22,6 +22,24 @@ pub struct ExprError {
     pub span: Range<usize>,
 }
 
+/// `created_at` (surrounding blanks allowed), not a keyword a parser would read otherwise.
+fn bare_identifier(text: &str) -> Option<ColumnRef> {
+    let start = text.len() - text.trim_start().len();
+    let name = text.trim();
+    let mut chars = name.chars();
+    let first = chars.next()?;
+    let plain = (first.is_ascii_alphabetic() || first == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let keyword = matches!(
+        name.to_ascii_uppercase().as_str(),
+        "NULL" | "TRUE" | "FALSE" | "DELETE" | "NOT" | "CASE" | "INTERVAL" | "SELECT"
+    );
+    (plain && !keyword).then(|| ColumnRef {
+        name: name.to_string(),
+        span: start..start + name.len(),
+    })
+}
+
 /// The expressions are parsed as the projection of `SELECT <text>`; offsets are shifted back.
 const PREFIX: &str = "SELECT ";
 
@@ -32,6 +50,10 @@ const PREFIX: &str = "SELECT ";
 pub fn column_refs(text: &str) -> Result<Vec<ColumnRef>, ExprError> {
     if text.trim().is_empty() {
         return Ok(Vec::new());
+    }
+    // Most keys are a bare column name; they need no parser (this runs for every table).
+    if let Some(r) = bare_identifier(text) {
+        return Ok(vec![r]);
     }
     let cleaned = ttl::blank_ttl_actions(text);
     let sql = format!("{PREFIX}{cleaned}");
