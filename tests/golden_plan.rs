@@ -32,7 +32,6 @@ use chplan::artifacts::plan::{OpKind, Plan};
 use chplan::artifacts::state::{LifecycleState, State};
 use chplan::compile::compile;
 use chplan::diag::{Diagnostics, Format, render};
-use chplan::migrations::MigrationDir;
 use chplan::planner;
 
 use engine::{Db, check_database, q};

@@ -112,6 +112,12 @@ impl Db<'_> {
             .iter()
             .filter(|c| chplan::plan::insertable(c.default.as_ref().map(|d| d.kind)))
             .filter(|c| !c.data_type.replace("SimpleAggregateFunction", "").contains("AggregateFunction"))
+            // An engine's UInt8/Int8 parameter column (ReplacingMergeTree's is_deleted) only
+            // takes 0 or 1: leave it to its default.
+            .filter(|c| {
+                let param = t.engine.args.iter().any(|a| a.trim_matches('`') == c.name);
+                !(param && matches!(c.data_type.as_str(), "UInt8" | "Int8"))
+            })
             .map(|c| (c.name.as_str(), c.data_type.as_str()))
             .collect();
         if cols.is_empty() {
