@@ -19,9 +19,9 @@
 //! the diff. For a cluster project the SQL runs without `ON CLUSTER` and with plain engines
 //! (chDB has neither clusters nor ZooKeeper); see `engine::Db::cluster`.
 
-mod support;
 #[path = "golden_plan/engine.rs"]
 mod engine;
+mod support;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -149,6 +149,23 @@ fn statements(text: &str) -> Vec<String> {
 
 fn run_plan(db: &Db, plan: &Plan) -> Result<(), String> {
     for op in &plan.operations {
+        if let Some(c) = &db.cluster {
+            // Every DDL statement is ON CLUSTER, every table engine Replicated (a backfill is
+            // an INSERT, which takes no ON CLUSTER).
+            let clause = format!(" ON CLUSTER {}", chplan::sqltext::quote_ident(c));
+            if op.kind != OpKind::Backfill && !op.sql.contains(&clause) {
+                return Err(format!(
+                    "plan {} operation `{}` lacks `{clause}`:\n{}",
+                    plan.id, op.id, op.sql
+                ));
+            }
+            if op.sql.contains("ENGINE = ") && !op.sql.contains("ENGINE = Replicated") {
+                return Err(format!(
+                    "plan {} operation `{}` on a cluster has a non-Replicated engine:\n{}",
+                    plan.id, op.id, op.sql
+                ));
+            }
+        }
         let sql = db.runnable(&op.sql);
         db.query(&sql).map_err(|e| {
             format!(
@@ -180,8 +197,14 @@ fn run_scenario(dir: &Path) -> Result<Outcome, String> {
     let mut notes = Vec::new();
 
     // Plan, twice, in two directories: same bytes.
-    let tmp_a = tempfile::Builder::new().prefix("golden-plan-").tempdir().unwrap();
-    let tmp_b = tempfile::Builder::new().prefix("golden-plan-").tempdir().unwrap();
+    let tmp_a = tempfile::Builder::new()
+        .prefix("golden-plan-")
+        .tempdir()
+        .unwrap();
+    let tmp_b = tempfile::Builder::new()
+        .prefix("golden-plan-")
+        .tempdir()
+        .unwrap();
     let a = plan_both(dir, tmp_a.path())?;
     let b = plan_both(dir, tmp_b.path())?;
     let (fa, fb) = (
@@ -194,7 +217,9 @@ fn run_scenario(dir: &Path) -> Result<Outcome, String> {
             .chain(fb.keys())
             .filter(|k| fa.get(*k) != fb.get(*k))
             .collect();
-        return Err(format!("planning is not deterministic: {differ:?} differ between two runs"));
+        return Err(format!(
+            "planning is not deterministic: {differ:?} differ between two runs"
+        ));
     }
     let (plan2, state2) = a
         .plan2
@@ -268,7 +293,8 @@ fn run_scenario(dir: &Path) -> Result<Outcome, String> {
         }
     }
     for (name, t) in &state1.tables {
-        if t.lifecycle != LifecycleState::ExternallyManaged && t.engine.name.ends_with("MergeTree") {
+        if t.lifecycle != LifecycleState::ExternallyManaged && t.engine.name.ends_with("MergeTree")
+        {
             // Merged once, so a later background merge cannot change the count.
             db.exec(&format!("OPTIMIZE TABLE {}.{} FINAL", q(&db.name), q(name)))?;
         }
@@ -337,8 +363,12 @@ fn run_scenario(dir: &Path) -> Result<Outcome, String> {
         }
     }
     for name in state2.views.keys() {
-        db.exec(&format!("SELECT * FROM {}.{} LIMIT 1", q(&db.name), q(name)))
-            .map_err(|e| format!("view `{name}` after plan 2: {e}"))?;
+        db.exec(&format!(
+            "SELECT * FROM {}.{} LIMIT 1",
+            q(&db.name),
+            q(name)
+        ))
+        .map_err(|e| format!("view `{name}` after plan 2: {e}"))?;
     }
 
     let ops = plan2.operations.len();
@@ -397,7 +427,10 @@ fn golden_plans_run_on_clickhouse() {
                 o.summary
             )),
             (Err(e), Some(expect)) if e.contains(expect) => {
-                println!("{slug}: KNOWN FAILURE (known-failure.md): {}", e.replace('\n', "\n    "));
+                println!(
+                    "{slug}: KNOWN FAILURE (known-failure.md): {}",
+                    e.replace('\n', "\n    ")
+                );
             }
             (Err(e), _) => failures.push(format!("{slug}: FAILED\n{e}")),
         }

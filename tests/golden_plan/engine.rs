@@ -47,7 +47,11 @@ impl Db<'_> {
         if reply.status == 200 {
             Ok(reply.body)
         } else {
-            Err(format!("{sql}\n-> HTTP {}: {}", reply.status, reply.body.trim_end()))
+            Err(format!(
+                "{sql}\n-> HTTP {}: {}",
+                reply.status,
+                reply.body.trim_end()
+            ))
         }
     }
 
@@ -85,9 +89,13 @@ impl Db<'_> {
         let a = self.canonical_expr(expected)?;
         let b = self.canonical_expr(found)?;
         if a == b {
-            Ok(Some(format!("`{expected}` is shown by ClickHouse as `{found}`")))
+            Ok(Some(format!(
+                "`{expected}` is shown by ClickHouse as `{found}`"
+            )))
         } else {
-            Err(format!("expected `{expected}`, found `{found}` (formatted: `{a}` vs `{b}`)"))
+            Err(format!(
+                "expected `{expected}`, found `{found}` (formatted: `{a}` vs `{b}`)"
+            ))
         }
     }
 
@@ -106,12 +114,22 @@ impl Db<'_> {
     /// `generateRandom` can produce (MATERIALIZED and ALIAS columns are computed by ClickHouse;
     /// `generateRandom` has no AggregateFunction values: those columns get their default, the
     /// empty state). Seeded, so runs are reproducible.
-    pub fn insert_random(&self, name: &str, t: &TableState, rows: u64, seed: u64) -> Result<(), String> {
+    pub fn insert_random(
+        &self,
+        name: &str,
+        t: &TableState,
+        rows: u64,
+        seed: u64,
+    ) -> Result<(), String> {
         let cols: Vec<(&str, &str)> = t
             .columns
             .iter()
             .filter(|c| chplan::plan::insertable(c.default.as_ref().map(|d| d.kind)))
-            .filter(|c| !c.data_type.replace("SimpleAggregateFunction", "").contains("AggregateFunction"))
+            .filter(|c| {
+                !c.data_type
+                    .replace("SimpleAggregateFunction", "")
+                    .contains("AggregateFunction")
+            })
             // An engine's UInt8/Int8 parameter column (ReplacingMergeTree's is_deleted) only
             // takes 0 or 1: leave it to its default.
             .filter(|c| {
@@ -123,7 +141,10 @@ impl Db<'_> {
         if cols.is_empty() {
             return Ok(());
         }
-        let structure: Vec<String> = cols.iter().map(|(n, ty)| format!("{} {ty}", q(n))).collect();
+        let structure: Vec<String> = cols
+            .iter()
+            .map(|(n, ty)| format!("{} {ty}", q(n)))
+            .collect();
         let names: Vec<String> = cols.iter().map(|(n, _)| q(n)).collect();
         let sql = format!(
             "INSERT INTO {}.{} ({}) SELECT * FROM generateRandom({}, {seed}, 8, 3) LIMIT {rows}",
@@ -202,7 +223,10 @@ pub fn check_database(db: &Db, state: &State, notes: &mut Vec<String>) -> Result
             // Declared columns (possibly a subset) must exist with the declared type.
             for c in &t.columns {
                 match cols.iter().find(|l| s(l, "name") == c.name) {
-                    None => errors.push(format!("external table `{name}`: declared column `{}` is not in the database", c.name)),
+                    None => errors.push(format!(
+                        "external table `{name}`: declared column `{}` is not in the database",
+                        c.name
+                    )),
                     Some(l) if s(l, "type") != c.data_type => errors.push(format!(
                         "external table `{name}`.`{}`: declared type `{}`, database has `{}`",
                         c.name,
@@ -215,7 +239,10 @@ pub fn check_database(db: &Db, state: &State, notes: &mut Vec<String>) -> Result
             continue;
         }
         let want_engine = if db.cluster.is_some() {
-            t.engine.name.strip_prefix("Replicated").unwrap_or(&t.engine.name)
+            t.engine
+                .name
+                .strip_prefix("Replicated")
+                .unwrap_or(&t.engine.name)
         } else {
             t.engine.name.as_str()
         };
@@ -272,7 +299,11 @@ pub fn check_database(db: &Db, state: &State, notes: &mut Vec<String>) -> Result
                     Err(e) => errors.push(format!("{what}: {want_kind} expression: {e}")),
                 }
             }
-            let want_codec = c.codec.as_ref().map(|k| format!("CODEC({k})")).unwrap_or_default();
+            let want_codec = c
+                .codec
+                .as_ref()
+                .map(|k| format!("CODEC({k})"))
+                .unwrap_or_default();
             if s(l, "compression_codec") != want_codec {
                 errors.push(format!(
                     "{what}: codec: expected `{want_codec}`, found `{}`",
@@ -297,7 +328,9 @@ pub fn check_database(db: &Db, state: &State, notes: &mut Vec<String>) -> Result
                 s(v, "engine")
             )),
             Some(_) => {
-                if let Err(e) = db.query(&format!("SELECT count() FROM {}.{}", q(&db.name), q(name))) {
+                if let Err(e) =
+                    db.query(&format!("SELECT count() FROM {}.{}", q(&db.name), q(name)))
+                {
                     errors.push(format!("view `{name}`: cannot be queried: {e}"));
                 }
             }
@@ -306,7 +339,9 @@ pub fn check_database(db: &Db, state: &State, notes: &mut Vec<String>) -> Result
     for (name, mv) in &state.materialized_views {
         expected.insert(name);
         match live.get(name.as_str()) {
-            None => errors.push(format!("materialized view `{name}`: missing from the database")),
+            None => errors.push(format!(
+                "materialized view `{name}`: missing from the database"
+            )),
             Some(v) if s(v, "engine") != "MaterializedView" => errors.push(format!(
                 "materialized view `{name}`: engine: expected `MaterializedView`, found `{}`",
                 s(v, "engine")
