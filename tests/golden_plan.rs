@@ -1,0 +1,440 @@
+//! Golden plan scenarios, proven on a real ClickHouse (26.9, chDB behind tests/chfront).
+//!
+//! Every directory `golden/plan/NNN-slug/` holds `before/` (a chplan project), `after/schemas/`
+//! (the edited schemas), optionally `setup.sql` (run before anything, e.g. an externally-managed
+//! table), `verify.sql` (run after plan 2: every SELECT in it must return 1) and
+//! `known-failure.md` (first line: text the failure must contain; the rest says why). For each:
+//!
+//! 1. plan `before/` (plan 1), run `setup.sql` and plan 1's SQL (one statement per request) in
+//!    the scenario's database, insert random rows into every managed table and count them;
+//! 2. put `after/schemas` in place, plan again (plan 2); its `plan.yaml` and `up.sql` are
+//!    snapshots beside the scenario (`plan_yaml.snap`, `up_sql.snap`); planning twice in two
+//!    directories gives the same bytes; planning the after state again gives no plan;
+//! 3. run plan 2's SQL, then compare the database with plan 2's `state.json` (tables, engines,
+//!    sorting keys, columns with types and defaults, views, nothing unexpected), check the rows
+//!    are still there, run `verify.sql`, insert into every table of the new state and query
+//!    every view.
+//!
+//! Accept new snapshots with `INSTA_UPDATE=always cargo test --test golden_plan` and review
+//! the diff. For a cluster project the SQL runs without `ON CLUSTER` and with plain engines
+//! (chDB has neither clusters nor ZooKeeper); see `engine::Db::cluster`.
+
+#[path = "golden_plan/engine.rs"]
+mod engine;
+mod support;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use chplan::artifacts::plan::{OpKind, Plan};
+use chplan::artifacts::state::{LifecycleState, State};
+use chplan::compile::compile;
+use chplan::diag::{Diagnostics, Format, render};
+use chplan::planner;
+
+use engine::{Db, check_database, q};
+
+fn scenarios() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden/plan");
+    let mut out: Vec<PathBuf> = fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    out.sort();
+    out
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// Plans the project in `dir` and writes the plan; `None` when there is nothing to plan.
+fn plan(dir: &Path, name: &str) -> Result<Option<(Plan, State)>, String> {
+    let c = compile(dir);
+    let mut diags = Diagnostics::default();
+    diags.extend(c.diags.clone());
+    let fail = |diags: &Diagnostics, what: String| {
+        format!(
+            "chplan plan --name {name} in {}: {what}\n{}",
+            dir.display(),
+            render(&diags.sorted(), &c.project.sources, Format::Human)
+        )
+    };
+    if diags.has_errors() {
+        return Err(fail(&diags, "the project has errors".into()));
+    }
+    let planned = planner::plan(&c, name, &mut diags).map_err(|e| fail(&diags, e))?;
+    let Some(p) = planned.plan else {
+        return Ok(None);
+    };
+    let config = c.project.config.as_ref().ok_or("no chplan.kdl")?;
+    planner::migrations(&c, config).write_plan(&p, &planned.new)?;
+    Ok(Some((p, planned.new)))
+}
+
+/// Plan 1 on `before/`, then plan 2 on `after/schemas`, in a fresh copy under `root`.
+struct Planned {
+    project: PathBuf,
+    plan1: Option<(Plan, State)>,
+    plan2: Option<(Plan, State)>,
+}
+
+fn plan_both(scenario: &Path, root: &Path) -> Result<Planned, String> {
+    let project = root.join("project");
+    copy_dir(&scenario.join("before"), &project);
+    fs::create_dir_all(project.join("schemas")).unwrap();
+    let plan1 = plan(&project, "before")?;
+    fs::remove_dir_all(project.join("schemas")).unwrap();
+    copy_dir(&scenario.join("after/schemas"), &project.join("schemas"));
+    let plan2 = plan(&project, "after")?;
+    Ok(Planned {
+        project,
+        plan1,
+        plan2,
+    })
+}
+
+/// Every file under `dir`, relative path → bytes.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(base: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                walk(base, &p, out);
+            } else {
+                let rel = p.strip_prefix(base).unwrap().display().to_string();
+                out.insert(rel, fs::read(&p).unwrap());
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    if dir.exists() {
+        walk(dir, dir, &mut out);
+    }
+    out
+}
+
+/// Statements of a .sql file: split on `;` at the end of a line, `--` comment lines dropped.
+fn statements(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for line in text.lines() {
+        if line.trim_start().starts_with("--") {
+            continue;
+        }
+        current.push_str(line);
+        current.push('\n');
+        if line.trim_end().ends_with(';') {
+            out.push(current.trim().trim_end_matches(';').to_string());
+            current.clear();
+        }
+    }
+    if !current.trim().is_empty() {
+        out.push(current.trim().to_string());
+    }
+    out
+}
+
+fn run_plan(db: &Db, plan: &Plan) -> Result<(), String> {
+    for op in &plan.operations {
+        if let Some(c) = &db.cluster {
+            // Every DDL statement is ON CLUSTER, every table engine Replicated (a backfill is
+            // an INSERT, which takes no ON CLUSTER).
+            let clause = format!(" ON CLUSTER {}", chplan::sqltext::quote_ident(c));
+            if op.kind != OpKind::Backfill && !op.sql.contains(&clause) {
+                return Err(format!(
+                    "plan {} operation `{}` lacks `{clause}`:\n{}",
+                    plan.id, op.id, op.sql
+                ));
+            }
+            if op.sql.contains("ENGINE = ") && !op.sql.contains("ENGINE = Replicated") {
+                return Err(format!(
+                    "plan {} operation `{}` on a cluster has a non-Replicated engine:\n{}",
+                    plan.id, op.id, op.sql
+                ));
+            }
+        }
+        let sql = db.runnable(&op.sql);
+        db.query(&sql).map_err(|e| {
+            format!(
+                "plan {} operation `{}` failed on ClickHouse:\n{sql}\n-> {e}",
+                plan.id, op.id
+            )
+        })?;
+    }
+    Ok(())
+}
+
+fn snapshot(dir: &Path, name: &str, contents: &str) {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(dir);
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.set_input_file(dir.join("after"));
+    settings.bind(|| insta::assert_snapshot!(name, contents));
+}
+
+struct Outcome {
+    summary: String,
+    notes: Vec<String>,
+}
+
+fn run_scenario(dir: &Path) -> Result<Outcome, String> {
+    let started = Instant::now();
+    let slug = dir.file_name().unwrap().to_string_lossy().into_owned();
+    let mut notes = Vec::new();
+
+    // Plan, twice, in two directories: same bytes.
+    let tmp_a = tempfile::Builder::new()
+        .prefix("golden-plan-")
+        .tempdir()
+        .unwrap();
+    let tmp_b = tempfile::Builder::new()
+        .prefix("golden-plan-")
+        .tempdir()
+        .unwrap();
+    let a = plan_both(dir, tmp_a.path())?;
+    let b = plan_both(dir, tmp_b.path())?;
+    let (fa, fb) = (
+        files(&a.project.join("migrations")),
+        files(&b.project.join("migrations")),
+    );
+    if fa != fb {
+        let differ: Vec<&String> = fa
+            .keys()
+            .chain(fb.keys())
+            .filter(|k| fa.get(*k) != fb.get(*k))
+            .collect();
+        return Err(format!(
+            "planning is not deterministic: {differ:?} differ between two runs"
+        ));
+    }
+    let (plan2, state2) = a
+        .plan2
+        .clone()
+        .ok_or("plan 2 is empty: the after schemas plan no change")?;
+    let plan_dir = a.project.join("migrations").join(&plan2.id);
+    let plan_yaml = fs::read_to_string(plan_dir.join("plan.yaml")).unwrap();
+    let up_sql = fs::read_to_string(plan_dir.join("up.sql")).unwrap();
+    snapshot(dir, "plan_yaml", &plan_yaml);
+    snapshot(dir, "up_sql", &up_sql);
+    if let Some((p, _)) = plan(&a.project, "again")? {
+        return Err(format!(
+            "planning the after state against itself yields plan {} with {} operations: {:?}",
+            p.id,
+            p.operations.len(),
+            p.operations.iter().map(|o| &o.id).collect::<Vec<_>>()
+        ));
+    }
+
+    // The engine: a database of the scenario's own.
+    let ch = support::clickhouse();
+    let db = Db {
+        ch,
+        name: state2.database.clone(),
+        cluster: state2.cluster.clone(),
+    };
+    ch.query(&format!("DROP DATABASE IF EXISTS {}", q(&db.name)))
+        .map_err(|e| format!("{e:?}"))?;
+    ch.query(&format!("CREATE DATABASE {}", q(&db.name)))
+        .map_err(|e| format!("{e:?}"))?;
+    if let Ok(setup) = fs::read_to_string(dir.join("setup.sql")) {
+        for st in statements(&setup) {
+            db.exec(&st).map_err(|e| format!("setup.sql: {e}"))?;
+        }
+    }
+    let state1 = match &a.plan1 {
+        Some((p, s)) => {
+            run_plan(&db, p)?;
+            s.clone()
+        }
+        None => State::empty(&db.name, db.cluster.as_deref()),
+    };
+    let external_ddl = |db: &Db| {
+        db.query_params(
+            "SELECT name, create_table_query FROM system.tables WHERE database = {db:String} \
+             AND name IN ({names:Array(String)}) ORDER BY name",
+            &[
+                ("db", &db.name),
+                (
+                    "names",
+                    &format!(
+                        "[{}]",
+                        state2
+                            .tables
+                            .iter()
+                            .filter(|(_, t)| t.lifecycle == LifecycleState::ExternallyManaged)
+                            .map(|(n, _)| chplan::sqltext::quote_string(n))
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    ),
+                ),
+            ],
+        )
+    };
+    let external_before = external_ddl(&db)?;
+
+    // Rows in every managed table of the before state, then their counts.
+    for (i, (name, t)) in state1.tables.iter().enumerate() {
+        if t.lifecycle != LifecycleState::ExternallyManaged {
+            db.insert_random(name, t, 20, 1000 + i as u64)?;
+        }
+    }
+    for (name, t) in &state1.tables {
+        if t.lifecycle != LifecycleState::ExternallyManaged && t.engine.name.ends_with("MergeTree")
+        {
+            // Merged once, so a later background merge cannot change the count.
+            db.exec(&format!("OPTIMIZE TABLE {}.{} FINAL", q(&db.name), q(name)))?;
+        }
+    }
+    let mut counts = BTreeMap::new();
+    for name in state1.tables.keys() {
+        counts.insert(name.clone(), db.count(name)?);
+    }
+
+    // Plan 2 on the engine, then the database against the new state.
+    run_plan(&db, &plan2)?;
+    check_database(&db, &state2, &mut notes)?;
+    let external_after = external_ddl(&db)?;
+    if external_before != external_after {
+        return Err(format!(
+            "an externally-managed table changed:\nbefore: {external_before}\nafter: {external_after}"
+        ));
+    }
+
+    // Rows still there. A backfill target may gain rows (repopulation appends).
+    let backfilled: Vec<&str> = plan2
+        .operations
+        .iter()
+        .filter(|o| o.kind == OpKind::Backfill)
+        .filter_map(|o| o.backfill.as_ref().map(|b| b.target.as_str()))
+        .collect();
+    for (name, before) in &counts {
+        if !state2.tables.contains_key(name) {
+            continue;
+        }
+        let after = db.count(name)?;
+        if backfilled.contains(&name.as_str()) {
+            if after < *before {
+                return Err(format!(
+                    "table `{name}` had {before} rows before plan 2 and {after} after it (it was backfilled: rows may only be added)"
+                ));
+            }
+            if after > *before {
+                notes.push(format!(
+                    "`{name}`: {before} rows before plan 2, {after} after: the repopulation appended {} rows next to the old ones (no truncate)",
+                    after - before
+                ));
+            }
+        } else if after != *before {
+            return Err(format!(
+                "table `{name}` had {before} rows before plan 2 and {after} after it"
+            ));
+        }
+    }
+
+    // Scenario checks.
+    if let Ok(verify) = fs::read_to_string(dir.join("verify.sql")) {
+        for st in statements(&verify) {
+            let out = db.exec(&st).map_err(|e| format!("verify.sql: {e}"))?;
+            if st.to_ascii_uppercase().starts_with("SELECT") && out != "1\n" {
+                return Err(format!("verify.sql: expected 1 from\n{st}\n-> got {out:?}"));
+            }
+        }
+    }
+
+    // The new schema takes inserts; every view answers.
+    for (i, (name, t)) in state2.tables.iter().enumerate() {
+        if t.lifecycle != LifecycleState::ExternallyManaged {
+            db.insert_random(name, t, 5, 2000 + i as u64)
+                .map_err(|e| format!("insert into `{name}` after plan 2: {e}"))?;
+        }
+    }
+    for name in state2.views.keys() {
+        db.exec(&format!(
+            "SELECT * FROM {}.{} LIMIT 1",
+            q(&db.name),
+            q(name)
+        ))
+        .map_err(|e| format!("view `{name}` after plan 2: {e}"))?;
+    }
+
+    let ops = plan2.operations.len();
+    Ok(Outcome {
+        summary: format!(
+            "{slug}: ok (plan 1: {} ops, plan 2: {ops} ops, {} tables checked, {:.1}s)",
+            a.plan1.as_ref().map_or(0, |(p, _)| p.operations.len()),
+            state2.tables.len(),
+            started.elapsed().as_secs_f64()
+        ),
+        notes,
+    })
+}
+
+fn panic_text(p: Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "panic".into())
+}
+
+#[test]
+fn golden_plans_run_on_clickhouse() {
+    let started = Instant::now();
+    let scenarios = scenarios();
+    assert!(scenarios.len() >= 10, "expected at least 10 scenarios");
+    support::clickhouse();
+    let results: Vec<(PathBuf, Result<Outcome, String>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = scenarios
+            .iter()
+            .map(|dir| (dir.clone(), s.spawn(|| run_scenario(dir))))
+            .collect();
+        handles
+            .into_iter()
+            .map(|(dir, h)| (dir, h.join().unwrap_or_else(|p| Err(panic_text(p)))))
+            .collect()
+    });
+    let mut failures = Vec::new();
+    for (dir, result) in results {
+        let slug = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let known = fs::read_to_string(dir.join("known-failure.md")).ok();
+        let expect = known
+            .as_deref()
+            .and_then(|k| k.lines().next())
+            .map(str::trim)
+            .filter(|l| !l.is_empty());
+        match (result, expect) {
+            (Ok(o), None) => {
+                println!("{}", o.summary);
+                for n in o.notes {
+                    println!("    note: {n}");
+                }
+            }
+            (Ok(o), Some(_)) => failures.push(format!(
+                "{slug}: passes, but is marked as a known failure: remove known-failure.md\n{}",
+                o.summary
+            )),
+            (Err(e), Some(expect)) if e.contains(expect) => {
+                println!(
+                    "{slug}: KNOWN FAILURE (known-failure.md): {}",
+                    e.replace('\n', "\n    ")
+                );
+            }
+            (Err(e), _) => failures.push(format!("{slug}: FAILED\n{e}")),
+        }
+    }
+    println!("golden plans: {:.1}s", started.elapsed().as_secs_f64());
+    assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+}
