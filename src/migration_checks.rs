@@ -79,6 +79,7 @@ pub fn check(c: &Compilation, diags: &mut Diagnostics) {
     let mut plan_diags = Diagnostics::default();
     match planner::plan(c, "check", &mut plan_diags) {
         Ok(planned) => {
+            diags.extend(plan_diags);
             if let Some(plan) = planned.plan {
                 let mut list: Vec<String> = plan
                     .operations

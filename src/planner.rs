@@ -45,6 +45,7 @@ pub fn plan(c: &Compilation, name: &str, diags: &mut Diagnostics) -> Result<Plan
     if !d.problems.is_empty() {
         return Err("the schema has changes chplan cannot plan".into());
     }
+    warn_columns_still_read(c, &new, &d, diags);
     if old == new {
         return Ok(Planned {
             old,
@@ -112,4 +113,65 @@ fn problem_diagnostic(c: &Compilation, p: &Problem) -> Diagnostic {
         None => Diagnostic::unplaced(Code::UnplannableChange, p.message.clone()),
     };
     d.help(p.help.clone())
+}
+
+/// A dropped or renamed column whose name a dependent view's SELECT still uses: ClickHouse
+/// accepts the ALTER and the view breaks, so say so before the plan is applied. Only a
+/// warning: the name may belong to another table of the same query.
+fn warn_columns_still_read(c: &Compilation, new: &State, d: &diff::Diff, diags: &mut Diagnostics) {
+    for change in &d.changes {
+        let diff::Change::AlterTable(table, alters) = change else {
+            continue;
+        };
+        let gone: Vec<&str> = alters
+            .iter()
+            .filter_map(|a| match a {
+                diff::Alter::DropColumn(col) => Some(col.name.as_str()),
+                diff::Alter::RenameColumn { from, .. } => Some(from.as_str()),
+                _ => None,
+            })
+            .collect();
+        let readers = new
+            .views
+            .iter()
+            .map(|(n, v)| (n, &v.select, &v.depends_on))
+            .chain(
+                new.materialized_views
+                    .iter()
+                    .map(|(n, v)| (n, &v.select, &v.depends_on)),
+            );
+        for (view, select, depends_on) in readers {
+            if !depends_on.contains(table) {
+                continue;
+            }
+            for column in &gone {
+                if !diff::mentions(select, column) {
+                    continue;
+                }
+                let message = format!(
+                    "`{view}` still names `{column}`, which this change removes from `{table}`"
+                );
+                let help = format!(
+                    "if `{view}` reads `{table}.{column}`, change its SELECT in the same plan; otherwise (another table's column) ignore this"
+                );
+                let span = select_span(c, view);
+                let d = match span {
+                    Some(span) => Diagnostic::warning(Code::ColumnStillRead, span, message)
+                        .label("reads the removed column?"),
+                    None => Diagnostic::unplaced(Code::ColumnStillRead, message).as_warning(),
+                };
+                diags.push(d.help(help));
+            }
+        }
+    }
+}
+
+fn select_span(c: &Compilation, view: &str) -> Option<Span> {
+    let id = c.resolved.by_physical.get(view)?;
+    let o = c.resolved.object(*id);
+    match o.kind {
+        ObjectKind::View => Some(c.schema.views[o.decl].select.span),
+        ObjectKind::MaterializedView => Some(c.schema.materialized_views[o.decl].select.span),
+        ObjectKind::Table => None,
+    }
 }

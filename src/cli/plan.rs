@@ -42,6 +42,12 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
             return Ok(Outcome::Problems);
         }
     };
+    if !diags.is_empty() {
+        eprint!(
+            "{}",
+            render(&diags.sorted(), &c.project.sources, Format::Human)
+        );
+    }
     let Some(plan) = planned.plan else {
         emit("No changes: the schemas match the last plan.\n")?;
         return Ok(Outcome::Clean);

@@ -61,4 +61,5 @@ codes! {
     ExprNotChecked = "W002", "expression-not-checked", "an expression could not be parsed, so its columns were not checked";
     CrossDatabase = "W003", "cross-database-reference", "SQL reads a table in another database, which chplan does not track";
     NoSchemaFiles = "W004", "no-schema-files", "the schema directory holds no .kdl files";
+    ColumnStillRead = "W005", "column-still-read", "a view's SELECT names a column the change drops or renames";
 }

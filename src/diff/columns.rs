@@ -23,6 +23,22 @@ pub fn diff_columns(
     for (to, from) in renames {
         let applies =
             old.column(from).is_some() && old.column(to).is_none() && new.column(to).is_some();
+        if applies && in_key(old, from) {
+            problems.push(Problem {
+                object: table.to_string(),
+                field: Field::Column(to.clone()),
+                message: format!(
+                    "column `{from}` of `{table}` is part of its sorting, primary or partition key and cannot be renamed in place"
+                ),
+                help: format!(
+                    "ClickHouse refuses to rename key columns: keep the name `{from}`, or declare a new version of `{}` with the new name",
+                    new.logical
+                ),
+            });
+            // Seen as renamed, so the key change it implies is not reported a second time.
+            renamed.insert(from.as_str(), to.as_str());
+            continue;
+        }
         if applies {
             renamed.insert(from.as_str(), to.as_str());
             alters.push(Alter::RenameColumn {
@@ -78,6 +94,27 @@ pub fn diff_columns(
         previous = Some(c.name.clone());
     }
     ColumnsDiff { added }
+}
+
+/// Whether a column appears in the sorting, primary or partition key (as a whole word).
+fn in_key(t: &TableState, column: &str) -> bool {
+    let exprs = t
+        .order_by
+        .iter()
+        .chain(t.primary_key.iter().flatten())
+        .chain(t.partition_by.iter())
+        .chain(t.sample_by.iter());
+    exprs.into_iter().any(|e| mentions(e, column))
+}
+
+/// `column` occurs in `expr` as a whole identifier (not inside a longer name).
+pub fn mentions(expr: &str, column: &str) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    expr.match_indices(column).any(|(i, _)| {
+        let before = expr[..i].chars().next_back();
+        let after = expr[i + column.len()..].chars().next();
+        !before.is_some_and(word) && !after.is_some_and(word) && before != Some('.')
+    })
 }
 
 fn modify(old: &ColumnState, new: &ColumnState, alters: &mut Vec<Alter>) {

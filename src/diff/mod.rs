@@ -4,6 +4,8 @@
 //! (the caller turns them into diagnostics on the KDL); everything else is a `Change`.
 
 mod columns;
+
+pub use columns::mentions;
 mod tables;
 
 use std::collections::BTreeMap;
@@ -146,17 +148,43 @@ pub fn diff(old: &State, new: &State, renames: &Renames) -> Diff {
             }
         }
     }
+    // A view over a table whose columns were dropped, renamed or retyped is re-created: its
+    // stored column list would be stale, and a view that reads a dropped column must fail
+    // at apply time rather than be left broken.
+    let reshaped: std::collections::BTreeSet<&str> = out
+        .changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::AlterTable(name, alters)
+                if alters.iter().any(|a| {
+                    matches!(
+                        a,
+                        Alter::DropColumn(_)
+                            | Alter::RenameColumn { .. }
+                            | Alter::ModifyColumn { .. }
+                    )
+                }) =>
+            {
+                Some(name.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    let recreate = |name: &String, v: &ViewState| {
+        old.views.get(name) != Some(v) || v.depends_on.iter().any(|d| reshaped.contains(d.as_str()))
+    };
+    let mut view_changes = Vec::new();
     for (name, v) in &old.views {
-        if new.views.get(name) != Some(v) {
-            out.changes.push(Change::DropView(name.clone(), v.clone()));
+        if new.views.get(name).is_none_or(|nv| recreate(name, nv)) {
+            view_changes.push(Change::DropView(name.clone(), v.clone()));
         }
     }
     for (name, v) in &new.views {
-        if old.views.get(name) != Some(v) {
-            out.changes
-                .push(Change::CreateView(name.clone(), v.clone()));
+        if recreate(name, v) {
+            view_changes.push(Change::CreateView(name.clone(), v.clone()));
         }
     }
+    out.changes.extend(view_changes);
     for (name, v) in &old.materialized_views {
         if new.materialized_views.get(name) != Some(v) {
             out.changes

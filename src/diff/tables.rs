@@ -83,7 +83,18 @@ pub fn diff_table(
     let mut alters = Vec::new();
     let columns = diff_columns(name, old, new, renames, &mut alters, &mut problems);
 
-    if !same(&old.order_by, &new.order_by) {
+    // Keys compared after declared renames, so a refused key-column rename is reported once.
+    let renamed_key = |k: &[String]| -> Vec<String> {
+        k.iter()
+            .map(|e| {
+                renames.iter().fold(
+                    e.clone(),
+                    |acc, (to, from)| if acc == *from { to.clone() } else { acc },
+                )
+            })
+            .collect()
+    };
+    if !same(&renamed_key(&old.order_by), &new.order_by) {
         // Appending columns added in this very change is the one ORDER BY change ClickHouse
         // allows in place, and only in the ALTER that adds them.
         let prefix = new.order_by.len() >= old.order_by.len()

@@ -86,15 +86,31 @@ pub fn steps(old: &State, new: &State, diff: &Diff) -> Vec<Step> {
             _ => None,
         })
         .collect();
+    let recreated_views: BTreeSet<&str> = diff
+        .changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::CreateView(n, _) => Some(n.as_str()),
+            _ => None,
+        })
+        .collect();
     for change in &diff.changes {
         match change {
-            Change::DropView(name, _) => drops_of_views.push(step(
-                OpKind::DropView,
-                name,
-                None,
-                format!("- view {name}"),
-                json!({ "name": name }),
-            )),
+            Change::DropView(name, _) => {
+                let mut s = step(
+                    OpKind::DropView,
+                    name,
+                    None,
+                    format!("- view {name}"),
+                    json!({ "name": name }),
+                );
+                // A view holds no data: dropping one that is re-created in this plan loses nothing.
+                if recreated_views.contains(name.as_str()) {
+                    s.destructive = false;
+                    s.description = format!("- view {name} (re-created below)");
+                }
+                drops_of_views.push(s)
+            }
             Change::DropMaterializedView(name, _) => drops_of_views.push(step(
                 OpKind::DropMaterializedView,
                 name,
@@ -218,7 +234,7 @@ fn populate(name: &str, v: &MaterializedViewState, new: &State) -> Step {
         &v.to,
         Some(name),
         format!("> backfill {} from materialized view {name}{by}", v.to),
-        json!({ "target": v.to, "select": v.select, "columns": columns }),
+        json!({ "target": v.to, "source": null, "select": v.select, "columns": columns }),
     );
     s.objects = vec![v.to.clone(), name.to_string()];
     s.backfill = Some(Backfill {
