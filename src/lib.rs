@@ -8,6 +8,7 @@ pub mod diag;
 pub mod engines;
 pub mod graph;
 pub mod ir;
+pub mod kdlfast;
 pub mod lower;
 pub mod parse;
 pub mod project;
