@@ -46,7 +46,7 @@ impl Cursor<'_> {
             self.line_space0()?;
             if self.starts_with(b"/-") {
                 self.slashdash()?;
-                self.base_node()?;
+                self.base_node(&mut Vec::new())?;
                 // The `kdl` crate lets a commented-out node run straight into the next node;
                 // only the ordinary separators are accepted here.
                 let separated = match self.peek() {
@@ -66,7 +66,7 @@ impl Cursor<'_> {
                 _ => {}
             }
             let start = self.pos;
-            doc.nodes_mut().push(self.base_node()?);
+            self.base_node(doc.nodes_mut())?;
             span = Some((span.map_or(start, |(first, _)| first), self.pos));
             match self.peek() {
                 None => break,
@@ -85,8 +85,9 @@ impl Cursor<'_> {
     }
 
     /// `base-node`: type, name, entries and child blocks, plus trailing node-space, which the
-    /// `kdl` crate includes in the node's span.
-    fn base_node(&mut self) -> Option<KdlNode> {
+    /// `kdl` crate includes in the node's span. The node is built in place at the end of `out`:
+    /// nodes and entries are hundreds of bytes, and moving them around showed up in profiles.
+    fn base_node(&mut self, out: &mut Vec<KdlNode>) -> Option<()> {
         let start = self.pos;
         let ty = if self.peek() == Some(b'(') {
             Some(self.type_annotation()?)
@@ -94,7 +95,8 @@ impl Cursor<'_> {
             None
         };
         self.node_space0()?;
-        let mut node = KdlNode::new(self.identifier()?);
+        out.push(KdlNode::new(self.identifier()?));
+        let node = out.last_mut()?;
         if let Some(ty) = ty {
             node.set_ty(ty);
         }
@@ -118,22 +120,19 @@ impl Cursor<'_> {
                             phase = Phase::DashedChildren;
                         }
                     } else if phase == Phase::Entries && !self.starts_with(b"/-") {
-                        self.entry()?;
+                        self.entry(&mut Vec::new())?;
                     } else {
                         return None;
                     }
                 }
                 None | Some(b';' | b'\n' | b'\r' | b'}') => break,
                 Some(b'/') if self.peek_at(1) == Some(b'/') => break,
-                _ if phase == Phase::Entries && spaced => {
-                    let entry = self.entry()?;
-                    node.entries_mut().push(entry);
-                }
+                _ if phase == Phase::Entries && spaced => self.entry(node.entries_mut())?,
                 _ => return None,
             }
         }
         node.set_span(start..self.pos);
-        Some(node)
+        Some(())
     }
 
     /// `node-children := '{' nodes '}'`.
@@ -149,11 +148,11 @@ impl Cursor<'_> {
         Some(doc)
     }
 
-    /// `prop | value`. The span covers `key=value` for properties and the (typed) value for
-    /// arguments.
-    fn entry(&mut self) -> Option<KdlEntry> {
+    /// `prop | value`, appended to `out`. The span covers `key=value` for properties and the
+    /// (typed) value for arguments.
+    fn entry(&mut self, out: &mut Vec<KdlEntry>) -> Option<()> {
         let start = self.pos;
-        let mut entry = if self.at_string_start() {
+        let ty = if self.at_string_start() {
             let key = self.identifier()?;
             let after_key = self.pos;
             self.node_space0()?;
@@ -161,25 +160,24 @@ impl Cursor<'_> {
                 self.pos += 1;
                 self.node_space0()?;
                 let (ty, value) = self.value()?;
-                let mut entry = KdlEntry::new_prop(key, value);
-                if let Some(ty) = ty {
-                    entry.set_ty(ty);
-                }
-                entry
+                out.push(KdlEntry::new_prop(key, value));
+                ty
             } else {
                 self.pos = after_key;
-                KdlEntry::new(KdlValue::String(String::from(key)))
+                out.push(KdlEntry::new(KdlValue::String(String::from(key))));
+                None
             }
         } else {
             let (ty, value) = self.value()?;
-            let mut entry = KdlEntry::new(value);
-            if let Some(ty) = ty {
-                entry.set_ty(ty);
-            }
-            entry
+            out.push(KdlEntry::new(value));
+            ty
         };
+        let entry = out.last_mut()?;
+        if let Some(ty) = ty {
+            entry.set_ty(ty);
+        }
         entry.set_span(start..self.pos);
-        Some(entry)
+        Some(())
     }
 
     /// `value := type? node-space* (string | number | keyword)`.
