@@ -7,6 +7,32 @@ use super::lexer::{Cursor, is_disallowed, is_newline, is_special, is_unicode_spa
 /// crate but not by the spec; leaving it to the crate keeps us out of that disagreement.
 const RESERVED: [&str; 7] = ["true", "false", "null", "inf", "-inf", "nan", "+inf"];
 
+/// ASCII bytes that may appear in an identifier (the table stops at DEL, which we refuse).
+static IDENT_ASCII: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut b = 0x21;
+    while b < 0x7F {
+        table[b] = !matches!(
+            b as u8,
+            b'\\' | b'/' | b'(' | b')' | b'{' | b'}' | b'[' | b']' | b';' | b'"' | b'#' | b'='
+        );
+        b += 1;
+    }
+    table
+};
+
+/// ASCII bytes that stand for themselves inside a single-line quoted string.
+static PLAIN_STRING_ASCII: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut b = 0x20;
+    while b < 0x7F {
+        table[b] = b as u8 != b'"' && b as u8 != b'\\';
+        b += 1;
+    }
+    table[b'\t' as usize] = true;
+    table
+};
+
 impl<'a> Cursor<'a> {
     /// Whether a `string` (and so possibly a property key) starts here, as opposed to a number,
     /// keyword or type annotation.
@@ -60,6 +86,11 @@ impl<'a> Cursor<'a> {
         }
         let start = self.pos;
         loop {
+            let rest = self.bytes.get(self.pos..)?;
+            self.pos += rest
+                .iter()
+                .take_while(|&&b| IDENT_ASCII.get(usize::from(b)) == Some(&true))
+                .count();
             match self.ident_char_len()? {
                 0 => break,
                 n => self.pos += n,
@@ -80,6 +111,11 @@ impl<'a> Cursor<'a> {
         let mut out = String::new();
         let mut run = self.pos;
         loop {
+            let rest = self.bytes.get(self.pos..)?;
+            self.pos += rest
+                .iter()
+                .take_while(|&&b| PLAIN_STRING_ASCII.get(usize::from(b)) == Some(&true))
+                .count();
             match self.peek()? {
                 b'"' => {
                     out.push_str(self.src.get(run..self.pos)?);
