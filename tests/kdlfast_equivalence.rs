@@ -415,20 +415,54 @@ const SNIPPETS: &[&str] = &[
     "a\u{200E}",
     "a\u{7F}",
     "a\u{0}",
+    // Combinations.
+    "\u{FEFF}",
+    "\u{FEFF}// only a comment\n",
+    "a \"\"\"\n  k\n  \"\"\"=1",
+    "a key=\"\"\"\n  v\n  \"\"\" other=2",
+    "a \"\"\"\r  x\r  \"\"\"",
+    "a #nanx",
+    "a #-",
+    "a +_1 -_1 0_1",
+    "a {\n  /-b\n  c\n}\n",
+    "a {\n  b /-\n  c\n}",
+    "a \"x\"\\\n  \"y\"",
+    "(t)\"q\" 1",
+    "a 1\\\n",
+    "a ###\"x\"## \"###",
+    "a \"\\\\\"\"\"",
+    "a { b; } ; c",
+    "a {} ;",
+    "a\n\n\n/-b { c }\n\n",
+    "a /*\n multi\n line */ 1",
+    "a 1 // comment\r\nb 2",
 ];
 
 #[test]
 fn tricky_snippets() {
     let mut fast = 0;
     let mut failures = Vec::new();
-    for snippet in SNIPPETS {
+    // Nesting within the fast path's depth limit (64). Beyond it the fast path declines
+    // without recursing further; the `kdl` crate itself overflows a debug-mode test thread's
+    // stack at ~70 levels, so those inputs are checked against the fast path alone.
+    let nested = |depth| format!("{}{}", "a {".repeat(depth), "}".repeat(depth));
+    for depth in [65, 70, 100_000] {
+        assert!(chplan::kdlfast::parse(&nested(depth)).is_none());
+    }
+    let shallow = nested(60);
+    let hashes = format!("a {0}\"x\"{0}", "#".repeat(5000));
+    let generated = [shallow.as_str(), hashes.as_str()];
+    for snippet in SNIPPETS.iter().copied().chain(generated) {
         match check(snippet) {
             Ok(Outcome::Fast) => fast += 1,
             Ok(_) => {}
             Err(e) => failures.push(format!("{snippet:?}: {e}")),
         }
     }
-    println!("snippets: {} total, {fast} fast path", SNIPPETS.len());
+    println!(
+        "snippets: {} total, {fast} fast path",
+        SNIPPETS.len() + generated.len()
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -449,7 +483,11 @@ fn prefixes_of_repository_files() {
         }
     }
     println!("prefixes: {total} total, {fast} fast path");
-    assert!(failures.is_empty(), "{}", failures[..failures.len().min(20)].join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{}",
+        failures[..failures.len().min(20)].join("\n")
+    );
 }
 
 /// A tiny deterministic PRNG, so the mutations are reproducible without a dependency.
@@ -508,9 +546,12 @@ fn random_mutations() {
         }
     }
     println!("mutations: {rounds} total, {fast} fast path");
-    assert!(failures.is_empty(), "{}", failures[..failures.len().min(20)].join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{}",
+        failures[..failures.len().min(20)].join("\n")
+    );
 }
-
 
 /// Throughput on a generated project; run through `scripts/bench-kdl`, which builds in release
 /// mode and generates the files into `KDL_BENCH_DIR` (default `/tmp/kdlbench`).

@@ -6,7 +6,7 @@
 
 /// Deeper child blocks than this go to the `kdl` crate, so hostile input cannot overflow our
 /// stack through recursion.
-const MAX_DEPTH: usize = 256;
+const MAX_DEPTH: usize = 64;
 
 pub(super) struct Cursor<'a> {
     pub(super) src: &'a str,
@@ -194,10 +194,7 @@ impl<'a> Cursor<'a> {
 
 /// KDL newlines beyond CR and LF.
 pub(super) fn is_newline(c: char) -> bool {
-    matches!(
-        c,
-        '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}'
-    )
+    matches!(c, '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}')
 }
 
 /// Non-ASCII whitespace (`unicode-space`).

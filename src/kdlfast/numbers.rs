@@ -59,7 +59,7 @@ impl Cursor<'_> {
             self.pos += 1;
             // The `kdl` crate reads every digit run of a float as an i128 first, and fails
             // when one does not fit.
-            i128::from_str_radix(&self.digits(10)?, 10).ok()?;
+            integer(&self.digits(10)?, 10, false)?;
             is_float = true;
         }
         if matches!(self.peek(), Some(b'e' | b'E')) {
@@ -67,13 +67,13 @@ impl Cursor<'_> {
             if matches!(self.peek(), Some(b'+' | b'-')) {
                 self.pos += 1;
             }
-            i128::from_str_radix(&self.digits(10)?, 10).ok()?;
+            integer(&self.digits(10)?, 10, false)?;
             is_float = true;
         }
         if !is_float {
             return integer(&int, 10, negative);
         }
-        i128::from_str_radix(&int, 10).ok()?;
+        integer(&int, 10, false)?;
         let text: String = self
             .src
             .get(start..self.pos)?
@@ -104,5 +104,9 @@ impl Cursor<'_> {
 
 fn integer(digits: &str, radix: u32, negative: bool) -> Option<KdlValue> {
     let n = i128::from_str_radix(digits, radix).ok()?;
-    Some(KdlValue::Integer(if negative { n.checked_neg()? } else { n }))
+    Some(KdlValue::Integer(if negative {
+        n.checked_neg()?
+    } else {
+        n
+    }))
 }

@@ -74,7 +74,11 @@ impl<'a> Cursor<'a> {
             Some(0x21..=0x7E) => Some(1),
             Some(0x80..) => {
                 let c = self.peek_char()?;
-                if is_special(c) { None } else { Some(c.len_utf8()) }
+                if is_special(c) {
+                    None
+                } else {
+                    Some(c.len_utf8())
+                }
             }
             Some(_) => Some(0),
         }
@@ -197,7 +201,10 @@ impl<'a> Cursor<'a> {
     /// returns the indentation.
     fn closing_line(&mut self, close: &[u8]) -> Option<&'a str> {
         let rest = self.bytes.get(self.pos..)?;
-        let indent = rest.iter().take_while(|b| matches!(b, b' ' | b'\t')).count();
+        let indent = rest
+            .iter()
+            .take_while(|b| matches!(b, b' ' | b'\t'))
+            .count();
         if rest.get(indent..)?.starts_with(close) {
             let src: &'a str = self.src;
             let prefix = src.get(self.pos..self.pos + indent)?;
@@ -230,7 +237,7 @@ impl<'a> Cursor<'a> {
         close.push(b'"');
         close.resize(hashes + 1, b'#');
         let start = self.pos;
-        while !self.starts_with(&close) {
+        while !(self.peek() == Some(b'"') && self.starts_with(&close)) {
             match self.peek()? {
                 b'\n' | b'\r' | 0x0B | 0x0C | 0x00..=0x08 | 0x0E..=0x1F | 0x7F => return None,
                 0x80.. => {
@@ -354,8 +361,9 @@ fn starts_special(bytes: &[u8]) -> bool {
     let head = bytes.get(..bytes.len().min(4)).unwrap_or_default();
     let valid = match std::str::from_utf8(head) {
         Ok(s) => s,
-        Err(e) => std::str::from_utf8(head.get(..e.valid_up_to()).unwrap_or_default())
-            .unwrap_or_default(),
+        Err(e) => {
+            std::str::from_utf8(head.get(..e.valid_up_to()).unwrap_or_default()).unwrap_or_default()
+        }
     };
     match valid.chars().next() {
         Some(c) => is_newline(c) || is_unicode_space(c) || is_disallowed(c),
