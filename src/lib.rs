@@ -11,6 +11,7 @@ pub mod diff;
 pub mod engines;
 pub mod graph;
 pub mod ir;
+pub mod kdlfast;
 pub mod lower;
 pub mod migration_checks;
 pub mod migrations;
