@@ -6,6 +6,7 @@ use crate::diag::Diagnostics;
 use crate::graph::{self, Graph};
 use crate::ir::Schema;
 use crate::lower::{self, ParsedFile};
+use crate::parse::parse;
 use crate::project::{self, Project};
 use crate::resolve::{self, Resolved};
 
@@ -21,18 +22,20 @@ pub fn compile(root: &Path) -> Compilation {
     let mut timer = Timer::new();
     let mut diags = Diagnostics::default();
     let project = project::load(root, &mut diags);
-    timer.lap("load+parse");
-    let files: Vec<ParsedFile> = project
-        .schema_docs
-        .iter()
-        .map(|(file, doc)| ParsedFile {
-            file: *file,
-            source: &project.sources.get(*file).text,
-            doc,
-        })
-        .collect();
-    let schema = lower::lower(&files, &mut diags);
-    timer.lap("lower");
+    timer.lap("load");
+    let mut schema = crate::ir::Schema::default();
+    for &file in &project.schema_files {
+        let source = &project.sources.get(file).text;
+        if let Some(doc) = parse(file, source, &mut diags) {
+            let parsed = ParsedFile {
+                file,
+                source,
+                doc: &doc,
+            };
+            lower::lower_file(&mut schema, &parsed, &mut diags);
+        }
+    }
+    timer.lap("parse+lower");
     let (resolved, graph) = match &project.config {
         Some(config) => {
             let resolved = resolve::resolve(config, &schema, &mut diags);

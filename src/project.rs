@@ -3,8 +3,6 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use kdl::KdlDocument;
-
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::ir::ProjectConfig;
 use crate::lower;
@@ -17,8 +15,8 @@ pub struct Project {
     pub root: PathBuf,
     pub config: Option<ProjectConfig>,
     pub sources: SourceMap,
-    /// Parsed schema files, in path order (files with syntax errors are absent).
-    pub schema_docs: Vec<(FileId, KdlDocument)>,
+    /// Schema files, in path order (parsed one at a time by the compiler).
+    pub schema_files: Vec<FileId>,
 }
 
 pub fn load(root: &Path, diags: &mut Diagnostics) -> Project {
@@ -26,7 +24,7 @@ pub fn load(root: &Path, diags: &mut Diagnostics) -> Project {
         root: root.to_path_buf(),
         config: None,
         sources: SourceMap::default(),
-        schema_docs: Vec::new(),
+        schema_files: Vec::new(),
     };
     let config_path = root.join(CONFIG_FILE);
     let text = match fs::read_to_string(&config_path) {
@@ -87,10 +85,7 @@ pub fn load(root: &Path, diags: &mut Diagnostics) -> Project {
                     path: path.clone(),
                     text,
                 });
-                let text = &project.sources.get(id).text;
-                if let Some(doc) = parse(id, text, diags) {
-                    project.schema_docs.push((id, doc));
-                }
+                project.schema_files.push(id);
             }
             Err(e) => diags.push(Diagnostic::unplaced(
                 Code::Io,

@@ -28,6 +28,15 @@ pub struct ParsedFile<'a> {
 pub fn lower(files: &[ParsedFile], diags: &mut Diagnostics) -> Schema {
     let mut schema = Schema::default();
     for f in files {
+        lower_file(&mut schema, f, diags);
+    }
+    schema
+}
+
+/// Lowers one file into `schema`; its syntax tree can be dropped right after, so a large
+/// project never holds every tree at once.
+pub fn lower_file(schema: &mut Schema, f: &ParsedFile, diags: &mut Diagnostics) {
+    {
         let mut cx = Cx {
             file: f.file,
             source: f.source,
@@ -54,7 +63,6 @@ pub fn lower(files: &[ParsedFile], diags: &mut Diagnostics) -> Schema {
             }
         }
     }
-    schema
 }
 
 /// Object and column names: anything ClickHouse accepts quoted, but no dots (they would read

@@ -30,14 +30,95 @@ fn bare_identifier(text: &str) -> Option<ColumnRef> {
     let first = chars.next()?;
     let plain = (first.is_ascii_alphabetic() || first == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    // Words a parser reads as something other than a column; they go the slow way.
     let keyword = matches!(
         name.to_ascii_uppercase().as_str(),
-        "NULL" | "TRUE" | "FALSE" | "DELETE" | "NOT" | "CASE" | "INTERVAL" | "SELECT"
+        "NULL"
+            | "TRUE"
+            | "FALSE"
+            | "DELETE"
+            | "NOT"
+            | "CASE"
+            | "INTERVAL"
+            | "SELECT"
+            | "AND"
+            | "OR"
+            | "IS"
+            | "IN"
+            | "LIKE"
+            | "BETWEEN"
+            | "AS"
+            | "DISTINCT"
+            | "ALL"
+            | "ANY"
+            | "EXISTS"
+            | "WHERE"
+            | "FROM"
+            | "GROUP"
+            | "BY"
+            | "SET"
+            | "TO"
+            | "RECOMPRESS"
     );
     (plain && !keyword).then(|| ColumnRef {
         name: name.to_string(),
         span: start..start + name.len(),
     })
+}
+
+/// Names, calls and commas only (`toYYYYMM(created_at)`, `now()`, `id, cityHash64(id)`): a
+/// word before `(` is a function, any other word a column. Anything else (operators, literals,
+/// keywords, lambdas) goes to the parser.
+fn simple_calls(text: &str) -> Option<Vec<ColumnRef>> {
+    let bytes = text.as_bytes();
+    if !bytes
+        .iter()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'(' | b')' | b',' | b' '))
+    {
+        return None;
+    }
+    let mut refs = Vec::new();
+    let mut depth = 0i32;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth < 0 {
+                    return None;
+                }
+            }
+            b if b.is_ascii_alphanumeric() || b == b'_' => {
+                let start = i;
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    i += 1;
+                }
+                let word = &text[start..i];
+                let mut j = i;
+                while j < bytes.len() && bytes[j] == b' ' {
+                    j += 1;
+                }
+                let call = bytes.get(j) == Some(&b'(');
+                if word.as_bytes()[0].is_ascii_digit() {
+                    // A number: fine as an argument, but `1abc` is not something to guess at.
+                    if !word.bytes().all(|b| b.is_ascii_digit()) {
+                        return None;
+                    }
+                } else if !call {
+                    bare_identifier(word)?;
+                    refs.push(ColumnRef {
+                        name: word.to_string(),
+                        span: start..i,
+                    });
+                }
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    (depth == 0).then_some(refs)
 }
 
 /// The expressions are parsed as the projection of `SELECT <text>`; offsets are shifted back.
@@ -54,6 +135,17 @@ pub fn column_refs(text: &str) -> Result<Vec<ColumnRef>, ExprError> {
     // Most keys are a bare column name; they need no parser (this runs for every table).
     if let Some(r) = bare_identifier(text) {
         return Ok(vec![r]);
+    }
+    if let Some(refs) = simple_calls(text) {
+        return Ok(refs);
+    }
+    parse_refs(text)
+}
+
+/// The general path: `sqlparser` over `SELECT <text>`.
+fn parse_refs(text: &str) -> Result<Vec<ColumnRef>, ExprError> {
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
     }
     let cleaned = ttl::blank_ttl_actions(text);
     let sql = format!("{PREFIX}{cleaned}");
@@ -102,6 +194,39 @@ pub fn column_refs(text: &str) -> Result<Vec<ColumnRef>, ExprError> {
         r.span.end = r.span.end.clamp(r.span.start, text.len());
     }
     Ok(refs)
+}
+
+#[cfg(test)]
+mod fast_path_tests {
+    use super::*;
+
+    /// The shortcuts agree with the parser wherever they answer.
+    #[test]
+    fn shortcuts_agree_with_the_parser() {
+        for text in [
+            "id",
+            " created_at ",
+            "toYYYYMM(created_at)",
+            "now()",
+            "id, cityHash64(id)",
+            "tuple()",
+            "f(a, g(b, 3), c)",
+            "toStartOfInterval(ts, toIntervalMinute(5))",
+        ] {
+            let fast = bare_identifier(text)
+                .map(|r| vec![r])
+                .or_else(|| simple_calls(text))
+                .unwrap_or_else(|| panic!("no shortcut for {text}"));
+            let slow = parse_refs(text).unwrap();
+            assert_eq!(fast, slow, "{text}");
+        }
+        for text in ["a + b", "x IS NULL", "1abc", "f(a", "NOT a", "a AND b"] {
+            assert!(
+                simple_calls(text).is_none() || bare_identifier(text).is_some(),
+                "{text}"
+            );
+        }
+    }
 }
 
 #[cfg(test)]
