@@ -2,7 +2,7 @@
 """Regenerates tests/data/column_types.txt: the canonical column types ClickHouse prints.
 
 The oracle is the real ClickHouse engine packaged as chDB (`pip install chdb-core==26.9.0`).
-Every `create_table` statement of /work/shared/corpus/ddl.jsonl is run in one chDB session with
+Every `create_table` statement of ../shared/corpus/ddl.jsonl (beside the repository) is run in one chDB session with
 default settings (so nothing "suspicious" gets in: the parser under test validates against the
 defaults). A statement that fails for an environment reason (missing cluster, ZooKeeper, S3, a
 table it selects from...) is retried once with its engine clause replaced by `ENGINE = Memory`,
@@ -19,6 +19,7 @@ Usage: python3 tests/tools/extract_column_types.py [ddl.jsonl] [out.txt]
        python3 tests/tools/extract_column_types.py --recheck [out.txt]   (re-filter an existing file)
 """
 import json
+import os
 import re
 import sys
 import tempfile
@@ -28,7 +29,7 @@ from chdb import session
 
 RECHECK = len(sys.argv) > 1 and sys.argv[1] == "--recheck"
 ARGS = sys.argv[2:] if RECHECK else sys.argv[1:]
-DDL = "" if RECHECK else (ARGS[0] if ARGS else "/work/shared/corpus/ddl.jsonl")
+DDL = "" if RECHECK else (ARGS[0] if ARGS else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "corpus", "ddl.jsonl"))
 OUT = (ARGS[0] if RECHECK and ARGS else ARGS[1] if len(ARGS) > 1 else "tests/data/column_types.txt")
 
 USER_DBS = "database NOT IN ('system', 'INFORMATION_SCHEMA', 'information_schema')"
