@@ -259,3 +259,55 @@ pub fn renames(schema: &Schema, resolved: &Resolved) -> crate::diff::Renames {
     }
     out
 }
+
+/// What a version declaration says about its bump (`replaces`), by new physical name.
+#[derive(Debug, Clone)]
+pub struct ReplacesHint {
+    pub version: String,
+    pub backfill: Option<bool>,
+    pub keep_old: Option<bool>,
+    /// Where problems with the bump point: the `replaces` node, or the new version.
+    pub span: crate::source::Span,
+}
+
+/// Per-table instructions for version bumps: `backfill=` column expressions and `replaces`.
+#[derive(Debug, Clone, Default)]
+pub struct VersionHints {
+    pub backfill_exprs: BTreeMap<String, BTreeMap<String, String>>,
+    pub replaces: BTreeMap<String, ReplacesHint>,
+    /// Where each table's version is declared (or its name, unversioned), by physical name.
+    pub spans: BTreeMap<String, crate::source::Span>,
+}
+
+pub fn version_hints(schema: &Schema, resolved: &Resolved) -> VersionHints {
+    let mut hints = VersionHints::default();
+    for obj in &resolved.objects {
+        if obj.kind != ObjectKind::Table {
+            continue;
+        }
+        let t = &schema.tables[obj.decl];
+        let span = t.version.as_ref().map(|v| v.span).unwrap_or(t.name.span);
+        hints.spans.insert(obj.physical.clone(), span);
+        for c in &t.columns {
+            if let Some(expr) = &c.backfill {
+                hints
+                    .backfill_exprs
+                    .entry(obj.physical.clone())
+                    .or_default()
+                    .insert(c.name.value.clone(), expr.value.trim().to_string());
+            }
+        }
+        if let Some(r) = &t.replaces {
+            hints.replaces.insert(
+                obj.physical.clone(),
+                ReplacesHint {
+                    version: r.version.value.text.clone(),
+                    backfill: r.backfill.as_ref().map(|b| b.value),
+                    keep_old: r.keep_old.as_ref().map(|b| b.value),
+                    span: r.span,
+                },
+            );
+        }
+    }
+    hints
+}

@@ -157,6 +157,8 @@ pub struct Table {
     pub constraints: Vec<Constraint>,
     pub comment: Option<Spanned<String>>,
     pub lifecycle: Spanned<Lifecycle>,
+    /// `replaces "0.0" backfill=#true keep-old=#false`: this version supersedes another in place.
+    pub replaces: Option<Replaces>,
     /// The whole `table` node.
     pub span: Span,
 }
@@ -175,6 +177,15 @@ pub fn physical_name(logical: &str, version: Option<&Version>) -> String {
     }
 }
 
+/// The decisions of an in-place version bump, declared on the new version.
+#[derive(Debug, Clone)]
+pub struct Replaces {
+    pub version: Spanned<Version>,
+    pub backfill: Option<Spanned<bool>>,
+    pub keep_old: Option<Spanned<bool>>,
+    pub span: Span,
+}
+
 #[derive(Debug, Clone)]
 pub struct Column {
     pub name: Spanned<String>,
@@ -186,6 +197,9 @@ pub struct Column {
     pub ttl: Option<Text>,
     pub comment: Option<Spanned<String>>,
     pub renamed_from: Option<Spanned<String>>,
+    /// How to fill this column from the replaced version in a version-bump backfill (SQL over
+    /// the old table's columns).
+    pub backfill: Option<Text>,
     pub span: Span,
 }
 

@@ -2,6 +2,7 @@
 //! See ARCHITECTURE.md for the code map and the invariants.
 
 pub mod artifacts;
+pub mod casts;
 pub mod chtype;
 pub mod cli;
 pub mod compile;
@@ -25,3 +26,4 @@ pub mod sqldeps;
 pub mod sqlexpr;
 pub mod sqltext;
 pub mod suggest;
+pub mod versions;

@@ -86,6 +86,9 @@ pub fn check(c: &Compilation, diags: &mut Diagnostics) {
                     .iter()
                     .map(|o| o.description.clone())
                     .collect();
+                if list.is_empty() {
+                    list.push("(no SQL: lifecycles or externally-managed tables changed)".into());
+                }
                 if list.len() > 10 {
                     let more = list.len() - 10;
                     list.truncate(10);

@@ -1,6 +1,7 @@
 //! From a compiled project to a plan: desired state, diff against the last planned state,
 //! ordered operations. Shared by `plan`, `check` (unplanned changes) and `build`.
 
+use crate::artifacts::plan::ColumnMapping;
 use crate::artifacts::plan::{PLAN_FORMAT_VERSION, Plan};
 use crate::artifacts::state::State;
 use crate::compile::Compilation;
@@ -9,15 +10,35 @@ use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::diff::{self, Field, Problem};
 use crate::ir::ProjectConfig;
 use crate::migrations::MigrationDir;
-use crate::plan::{render_operations, steps};
+use crate::plan::{BumpBackfill, render_operations, steps};
 use crate::resolve::ObjectKind;
 use crate::source::Span;
+use crate::versions::{self, Bump};
 
 pub struct Planned {
     pub old: State,
     pub new: State,
     /// `None` when the desired state equals the last planned one.
     pub plan: Option<Plan>,
+    /// Schema files to write for retained old versions: (file name, KDL).
+    pub retained: Vec<(String, String)>,
+    /// Things the user should know that are not problems (a bump left without backfill, ...).
+    pub notes: Vec<String>,
+}
+
+/// Asks the person at the terminal; absent when nobody is there (CI, pipes).
+pub trait Prompter {
+    fn confirm(&mut self, question: &str, default: bool) -> bool;
+}
+
+/// How version-bump decisions are taken when the schema does not declare them.
+#[derive(Default)]
+pub struct PlanOptions<'a> {
+    /// Backfill when eligible and drop the old table, without asking.
+    pub yes_all: bool,
+    /// Never generate backfill SQL for version bumps.
+    pub no_auto_backfill_sql: bool,
+    pub prompter: Option<&'a mut dyn Prompter>,
 }
 
 pub fn migrations(c: &Compilation, config: &ProjectConfig) -> MigrationDir {
@@ -25,8 +46,17 @@ pub fn migrations(c: &Compilation, config: &ProjectConfig) -> MigrationDir {
 }
 
 /// Plans the next migration. Problems (changes ClickHouse cannot make in place, forbidden
-/// drops) are pushed as diagnostics and yield `Err`.
+/// drops, undecided version bumps) are pushed as diagnostics and yield `Err`.
 pub fn plan(c: &Compilation, name: &str, diags: &mut Diagnostics) -> Result<Planned, String> {
+    plan_with(c, name, &mut PlanOptions::default(), diags)
+}
+
+pub fn plan_with(
+    c: &Compilation,
+    name: &str,
+    options: &mut PlanOptions,
+    diags: &mut Diagnostics,
+) -> Result<Planned, String> {
     let config = c
         .project
         .config
@@ -36,13 +66,42 @@ pub fn plan(c: &Compilation, name: &str, diags: &mut Diagnostics) -> Result<Plan
     let old = dir
         .read_state()?
         .unwrap_or_else(|| State::empty(&config.database, config.cluster.as_deref()));
-    let new = desired::build(config, &c.schema, &c.resolved);
+    let mut new = desired::build(config, &c.schema, &c.resolved);
     let renames = desired::renames(&c.schema, &c.resolved);
+    let hints = desired::version_hints(&c.schema, &c.resolved);
+    let mut retained = Vec::new();
+    let mut notes = Vec::new();
+    let mut backfills = Vec::new();
+    let mut undecided = false;
+    for bump in versions::detect(&old, &new) {
+        match decide(&bump, &old, &new, &hints, options, diags, &mut notes) {
+            Some(d) => {
+                backfills.push(BumpBackfill {
+                    source: bump.old.clone(),
+                    target: bump.new.clone(),
+                    columns: d.backfill,
+                });
+                if d.keep_old {
+                    let kept = versions::retained_state(
+                        &bump.old,
+                        &old.tables[&bump.old],
+                        config.cluster.is_some(),
+                    );
+                    retained.push((
+                        format!("retained_{}.kdl", bump.old),
+                        versions::retained_kdl(&bump.old, &bump.logical, &kept),
+                    ));
+                    new.tables.insert(bump.old.clone(), kept);
+                }
+            }
+            None => undecided = true,
+        }
+    }
     let d = diff::diff(&old, &new, &renames);
     for p in &d.problems {
         diags.push(problem_diagnostic(c, p));
     }
-    if !d.problems.is_empty() {
+    if !d.problems.is_empty() || undecided {
         return Err("the schema has changes chplan cannot plan".into());
     }
     warn_columns_still_read(c, &new, &d, diags);
@@ -51,9 +110,11 @@ pub fn plan(c: &Compilation, name: &str, diags: &mut Diagnostics) -> Result<Plan
             old,
             new,
             plan: None,
+            retained,
+            notes,
         });
     }
-    let steps = steps(&old, &new, &d);
+    let steps = steps(&old, &new, &d, &backfills);
     let operations = render_operations(&steps, &config.database, config.cluster.as_deref())?;
     let from_state = if dir.read_state()?.is_some() {
         old.digest()
@@ -73,6 +134,133 @@ pub fn plan(c: &Compilation, name: &str, diags: &mut Diagnostics) -> Result<Plan
         old,
         new,
         plan: Some(plan),
+        retained,
+        notes,
+    })
+}
+
+struct Decision {
+    /// The column mapping when the data is copied.
+    backfill: Option<Vec<ColumnMapping>>,
+    keep_old: bool,
+}
+
+/// The two decisions of a bump, from the declaration, the flags, or the person at the
+/// terminal, in that order; `None` (with a diagnostic) when nobody decided.
+fn decide(
+    bump: &Bump,
+    old: &State,
+    new: &State,
+    hints: &desired::VersionHints,
+    options: &mut PlanOptions,
+    diags: &mut Diagnostics,
+    notes: &mut Vec<String>,
+) -> Option<Decision> {
+    let (old_t, new_t) = (&old.tables[&bump.old], &new.tables[&bump.new]);
+    let span = hints.spans.get(&bump.new).copied();
+    let declared = hints.replaces.get(&bump.new);
+    if let Some(r) = declared {
+        let expected = old_t.version.clone().unwrap_or_default();
+        if r.version != expected {
+            diags.push(
+                Diagnostic::error(
+                    Code::VersionBump,
+                    r.span,
+                    format!(
+                        "`{}` replaces version {} of `{}`, but the planned version is `{}`",
+                        bump.new, r.version, bump.logical, bump.old
+                    ),
+                )
+                .help(format!("write replaces \"{expected}\"")),
+            );
+            return None;
+        }
+    }
+    let empty = std::collections::BTreeMap::new();
+    let exprs = hints.backfill_exprs.get(&bump.new).unwrap_or(&empty);
+    let eligibility = versions::mapping(old_t, new_t, exprs);
+    let blocked = |blockers: &[versions::Blocker]| -> String {
+        blockers
+            .iter()
+            .map(|b| format!("column `{}`: {} ({})", b.column, b.reason, b.help))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let place = |d: Diagnostic| d;
+    let error = |message: String, help: String| -> Diagnostic {
+        match span {
+            Some(s) => Diagnostic::error(Code::VersionBump, s, message).label("version bump"),
+            None => Diagnostic::unplaced(Code::VersionBump, message),
+        }
+        .help(help)
+    };
+    let question_backfill = format!("Backfill data from {} into {}?", bump.old, bump.new);
+    let backfill: Option<bool> = match (declared.and_then(|r| r.backfill), &eligibility) {
+        (Some(true), Err(blockers)) => {
+            diags.push(place(error(
+                format!(
+                    "`{}` declares backfill=#true, but its data cannot be copied from `{}`",
+                    bump.new, bump.old
+                ),
+                blocked(blockers),
+            )));
+            return None;
+        }
+        (Some(b), _) => Some(b),
+        (None, _) if options.no_auto_backfill_sql => Some(false),
+        (None, Err(blockers)) => {
+            notes.push(format!(
+                "{} -> {}: not backfilled, the data cannot be copied as is: {}",
+                bump.old,
+                bump.new,
+                blocked(blockers)
+            ));
+            Some(false)
+        }
+        (None, Ok(_)) if options.yes_all => Some(true),
+        (None, Ok(_)) => options
+            .prompter
+            .as_mut()
+            .map(|p| p.confirm(&question_backfill, true)),
+    };
+    let question_keep = format!(
+        "Keep old table {}? (it stays, as an externally-managed table)",
+        bump.old
+    );
+    let keep_old: Option<bool> = match declared.and_then(|r| r.keep_old) {
+        Some(k) => Some(k),
+        None if options.yes_all => Some(false),
+        None => options
+            .prompter
+            .as_mut()
+            .map(|p| p.confirm(&question_keep, false)),
+    };
+    let (Some(backfill), Some(keep_old)) = (backfill, keep_old) else {
+        let mut missing = Vec::new();
+        if backfill.is_none() {
+            missing.push("backfill or not");
+        }
+        if keep_old.is_none() {
+            missing.push("keep or drop the old table");
+        }
+        diags.push(error(
+            format!(
+                "`{}` replaces `{}` (a version bump of `{}`), and nobody decided: {}",
+                bump.new,
+                bump.old,
+                bump.logical,
+                missing.join(", ")
+            ),
+            format!(
+                "declare the decisions in the table: replaces \"{}\" backfill=#true keep-old=#false; or re-run with --yes-all (backfill when eligible, drop the old table), or at a terminal to be asked",
+                old_t.version.clone().unwrap_or_default()
+            ),
+        ));
+        return None;
+    };
+    Some(Decision {
+        backfill: if backfill { eligibility.ok() } else { None },
+        keep_old,
     })
 }
 

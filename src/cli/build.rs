@@ -33,7 +33,7 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
     let new = desired::build(config, &c.schema, &c.resolved);
     let empty = State::empty(&config.database, config.cluster.as_deref());
     let d = diff::diff(&empty, &new, &Renames::new());
-    let creates: Vec<_> = steps(&empty, &new, &d)
+    let creates: Vec<_> = steps(&empty, &new, &d, &[])
         .into_iter()
         .filter(|s| s.kind != OpKind::Backfill)
         .collect();

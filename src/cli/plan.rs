@@ -6,7 +6,7 @@ use std::path::Path;
 use super::{Outcome, emit};
 use crate::compile::compile;
 use crate::diag::{Diagnostics, Format, render};
-use crate::migrations::plan_yaml;
+use crate::migrations::{plan_yaml, write_atomic};
 use crate::planner;
 
 #[derive(clap::Args)]
@@ -17,6 +17,40 @@ pub struct Args {
     /// Print the plan; write nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Accept every decision: backfill version bumps when eligible, drop old versions, and
+    /// approve destructive operations.
+    #[arg(long)]
+    yes_all: bool,
+    /// Approve destructive operations (drops), but not version-bump decisions.
+    #[arg(long)]
+    yes_destructive: bool,
+    /// Never generate backfill SQL for version bumps.
+    #[arg(long)]
+    no_auto_backfill_sql: bool,
+}
+
+/// Questions on stderr, answers from stdin: only when both are a terminal.
+struct TerminalPrompter;
+
+impl planner::Prompter for TerminalPrompter {
+    fn confirm(&mut self, question: &str, default: bool) -> bool {
+        let hint = if default { "[Y/n]" } else { "[y/N]" };
+        eprint!("{question} {hint} ");
+        let mut answer = String::new();
+        if std::io::stdin().read_line(&mut answer).is_err() {
+            return default;
+        }
+        match answer.trim().to_ascii_lowercase().as_str() {
+            "y" | "yes" => true,
+            "n" | "no" => false,
+            _ => default,
+        }
+    }
+}
+
+fn interactive() -> bool {
+    use std::io::IsTerminal;
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
 pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
@@ -31,7 +65,17 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
         eprintln!("chplan plan: fix the errors above first");
         return Ok(Outcome::Problems);
     }
-    let planned = match planner::plan(&c, &args.name, &mut diags) {
+    let mut prompter = TerminalPrompter;
+    let mut options = planner::PlanOptions {
+        yes_all: args.yes_all,
+        no_auto_backfill_sql: args.no_auto_backfill_sql,
+        prompter: if interactive() {
+            Some(&mut prompter)
+        } else {
+            None
+        },
+    };
+    let planned = match planner::plan_with(&c, &args.name, &mut options, &mut diags) {
         Ok(p) => p,
         Err(e) => {
             eprint!(
@@ -52,6 +96,36 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
         emit("No changes: the schemas match the last plan.\n")?;
         return Ok(Outcome::Clean);
     };
+    for note in &planned.notes {
+        eprintln!("note: {note}");
+    }
+    let destructive: Vec<&str> = plan
+        .operations
+        .iter()
+        .filter(|o| o.destructive)
+        .map(|o| o.description.as_str())
+        .collect();
+    let approved = args.dry_run
+        || args.yes_all
+        || args.yes_destructive
+        || destructive.is_empty()
+        || (interactive()
+            && planner::Prompter::confirm(
+                &mut TerminalPrompter,
+                &format!(
+                    "The plan has {} destructive operation(s):\n  {}\nWrite it?",
+                    destructive.len(),
+                    destructive.join("\n  ")
+                ),
+                false,
+            ));
+    if !approved {
+        eprintln!(
+            "chplan plan: not written: destructive operations need approval:\n  {}\nre-run with --yes-destructive (or --yes-all), or at a terminal to be asked",
+            destructive.join("\n  ")
+        );
+        return Ok(Outcome::Problems);
+    }
     let mut out = String::new();
     for op in &plan.operations {
         out.push_str(&op.description);
@@ -67,6 +141,15 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
         return Ok(Outcome::Clean);
     }
     let config = c.project.config.as_ref().ok_or("no chplan.kdl")?;
+    // The retained declarations first: the new state already tracks those tables.
+    for (file, kdl) in &planned.retained {
+        let path = c.project.root.join(&config.schemas_dir).join(file);
+        write_atomic(&path, kdl.as_bytes())?;
+        out.push_str(&format!(
+            "kept: {}/{file} (externally managed from now on)\n",
+            config.schemas_dir
+        ));
+    }
     let dir = planner::migrations(&c, config);
     dir.write_plan(&plan, &planned.new)?;
     out.push_str(&format!(

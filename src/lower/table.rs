@@ -10,7 +10,7 @@ use crate::chtype;
 use crate::diag::{Code, Diagnostic};
 use crate::ir::{
     Column, ColumnDefault, Constraint, ConstraintKind, DefaultKind, Engine, Index, Lifecycle,
-    Projection, SettingValue, Spanned, Table, Text,
+    Projection, Replaces, SettingValue, Spanned, Table, Text, Version,
 };
 
 const TABLE_CHILDREN: &[&str] = &[
@@ -27,6 +27,7 @@ const TABLE_CHILDREN: &[&str] = &[
     "constraint",
     "comment",
     "lifecycle",
+    "replaces",
 ];
 
 const COLUMN_PROPS: &[&str] = &[
@@ -38,6 +39,7 @@ const COLUMN_PROPS: &[&str] = &[
     "ttl",
     "comment",
     "renamed-from",
+    "backfill",
 ];
 
 pub fn lower_table(cx: &mut Cx, node: &KdlNode) -> Option<Table> {
@@ -62,6 +64,7 @@ pub fn lower_table(cx: &mut Cx, node: &KdlNode) -> Option<Table> {
         constraints: Vec::new(),
         comment: None,
         lifecycle: Spanned::new(Lifecycle::FullyManaged, cx.node_span(node)),
+        replaces: None,
         span: cx.node_span(node),
     };
     let mut seen: BTreeMap<&str, crate::source::Span> = BTreeMap::new();
@@ -124,6 +127,7 @@ pub fn lower_table(cx: &mut Cx, node: &KdlNode) -> Option<Table> {
                     table.lifecycle = l;
                 }
             }
+            "replaces" => table.replaces = lower_replaces(cx, child),
             _ => unknown_node(cx, child, "a table", TABLE_CHILDREN),
         }
     }
@@ -201,6 +205,7 @@ fn lower_column(cx: &mut Cx, node: &KdlNode) -> Option<Column> {
         ttl: cx.prop_text(node, "ttl"),
         comment: cx.prop_string(node, "comment"),
         renamed_from: cx.prop_string(node, "renamed-from"),
+        backfill: cx.prop_text(node, "backfill"),
     })
 }
 
@@ -392,6 +397,50 @@ fn lower_constraint(cx: &mut Cx, node: &KdlNode) -> Option<Constraint> {
         name,
         kind,
         expr,
+        span: cx.node_span(node),
+    })
+}
+
+fn lower_replaces(cx: &mut Cx, node: &KdlNode) -> Option<Replaces> {
+    let usage = "replaces \"0.0\" backfill=#true keep-old=#false";
+    cx.check_props(node, &["backfill", "keep-old"]);
+    cx.check_arg_count(node, 1, usage);
+    cx.reject_children(node);
+    let text = cx.required_string(node, 0, "version", usage)?;
+    let Some(version) = Version::parse(&text.value) else {
+        let d = Diagnostic::error(
+            Code::InvalidVersion,
+            text.span,
+            format!("malformed version `{}`", text.value),
+        )
+        .label("not dot-separated numbers")
+        .help("name the version this one replaces, in quotes: replaces \"0.0\"");
+        cx.error(d);
+        return None;
+    };
+    let mut flag = |name: &str| -> Option<Spanned<bool>> {
+        let e = cx.prop(node, name)?;
+        let span = cx.value_span(e);
+        match e.value().as_bool() {
+            Some(b) => Some(Spanned::new(b, span)),
+            None => {
+                let d = Diagnostic::error(
+                    Code::InvalidValue,
+                    span,
+                    format!("`{name}` must be #true or #false"),
+                )
+                .help(format!("write {name}=#true or {name}=#false"));
+                cx.error(d);
+                None
+            }
+        }
+    };
+    let backfill = flag("backfill");
+    let keep_old = flag("keep-old");
+    Some(Replaces {
+        version: Spanned::new(version, text.span),
+        backfill,
+        keep_old,
         span: cx.node_span(node),
     })
 }

@@ -14,4 +14,4 @@ mod steps;
 pub use order::topological;
 pub use render::{render_operations, render_sql};
 pub use select_columns::insertable;
-pub use steps::{Step, steps};
+pub use steps::{BumpBackfill, Step, steps};

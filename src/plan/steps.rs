@@ -9,6 +9,7 @@ use super::select_columns::{insertable, output_names};
 use crate::artifacts::plan::{Backfill, ColumnMapping, OpKind};
 use crate::artifacts::state::{ColumnState, MaterializedViewState, State};
 use crate::diff::{Alter, Change, ColumnProperty, Diff};
+use crate::sqltext::quote_ident;
 
 /// One operation before rendering: what it is, and the data its template renders.
 #[derive(Debug, Clone)]
@@ -73,7 +74,39 @@ fn column_line(c: &ColumnState) -> String {
     format!("{} {}", c.name, c.data_type)
 }
 
-pub fn steps(old: &State, new: &State, diff: &Diff) -> Vec<Step> {
+/// A decided version bump: the new version replaces `source`; `columns` when data is copied.
+#[derive(Debug, Clone)]
+pub struct BumpBackfill {
+    pub source: String,
+    pub target: String,
+    pub columns: Option<Vec<ColumnMapping>>,
+}
+
+/// A materialized view re-created only because a table it touches moved to a new version:
+/// its target must not be repopulated (the bump's backfill copies the data once).
+fn only_renamed(
+    before: Option<&MaterializedViewState>,
+    after: &MaterializedViewState,
+    bumps: &[BumpBackfill],
+) -> bool {
+    let Some(before) = before else {
+        return false;
+    };
+    let rename = |name: &str| -> String {
+        bumps
+            .iter()
+            .find(|b| b.source == name)
+            .map(|b| b.target.clone())
+            .unwrap_or_else(|| name.to_string())
+    };
+    let mut select = before.select.clone();
+    for b in bumps {
+        select = select.replace(&quote_ident(&b.source), &quote_ident(&b.target));
+    }
+    rename(&before.to) == after.to && select == after.select
+}
+
+pub fn steps(old: &State, new: &State, diff: &Diff, bumps: &[BumpBackfill]) -> Vec<Step> {
     let mut drops_of_views = Vec::new();
     let mut alters = Vec::new();
     let mut creates = Vec::new();
@@ -150,11 +183,43 @@ pub fn steps(old: &State, new: &State, diff: &Diff) -> Vec<Step> {
             _ => None,
         })
         .collect();
+    // Materialized views reading a version that is about to be backfilled are created after
+    // the backfill (else they would copy the backfilled rows into targets that have them);
+    // those writing into it come before (so no insert is lost while it runs). Anything built
+    // on a late object is late too.
+    let backfilled: BTreeSet<&str> = bumps
+        .iter()
+        .filter(|b| b.columns.is_some())
+        .map(|b| b.target.as_str())
+        .collect();
+    let mut late: BTreeSet<String> = BTreeSet::new();
     let mut view_creates = Vec::new();
+    let mut late_creates = Vec::new();
     for name in topological(new) {
+        let reads: Vec<&String> = new
+            .views
+            .get(&name)
+            .map(|v| v.depends_on.iter().collect())
+            .or_else(|| {
+                new.materialized_views
+                    .get(&name)
+                    .map(|v| v.depends_on.iter().collect())
+            })
+            .unwrap_or_default();
+        let is_mv = new.materialized_views.contains_key(&name);
+        let is_late = reads.iter().any(|r| late.contains(*r))
+            || (is_mv && reads.iter().any(|r| backfilled.contains(r.as_str())));
+        if is_late {
+            late.insert(name.clone());
+        }
+        let out = if is_late {
+            &mut late_creates
+        } else {
+            &mut view_creates
+        };
         if let Some(change) = view_changes.get(name.as_str()) {
             match change {
-                Change::CreateView(n, v) => view_creates.push(step(
+                Change::CreateView(n, v) => out.push(step(
                     OpKind::CreateView,
                     n,
                     None,
@@ -162,7 +227,7 @@ pub fn steps(old: &State, new: &State, diff: &Diff) -> Vec<Step> {
                     json!({ "name": n, "view": v }),
                 )),
                 Change::CreateMaterializedView(n, v) => {
-                    view_creates.push(step(
+                    out.push(step(
                         OpKind::CreateMaterializedView,
                         n,
                         None,
@@ -170,11 +235,12 @@ pub fn steps(old: &State, new: &State, diff: &Diff) -> Vec<Step> {
                         json!({ "name": n, "view": v }),
                     ));
                     // Sources all created in this plan are empty: nothing to copy.
-                    if v.depends_on
+                    let has_data = v
+                        .depends_on
                         .iter()
-                        .any(|s| !created_tables.contains(s.as_str()))
-                    {
-                        view_creates.push(populate(n, v, new));
+                        .any(|s| !created_tables.contains(s.as_str()));
+                    if has_data && !only_renamed(old.materialized_views.get(n), v, bumps) {
+                        out.push(populate(n, v, new));
                     }
                 }
                 _ => {}
@@ -182,10 +248,32 @@ pub fn steps(old: &State, new: &State, diff: &Diff) -> Vec<Step> {
         }
     }
 
+    // A bump's copy runs once the new version and everything that writes into it exist, and
+    // before the old version is dropped.
+    let mut bump_backfills = Vec::new();
+    for b in bumps {
+        let Some(columns) = &b.columns else { continue };
+        let mut s = step(
+            OpKind::Backfill,
+            &b.target,
+            Some(&b.source),
+            format!("> backfill {} from {}", b.target, b.source),
+            json!({ "target": b.target, "source": b.source, "select": null, "columns": columns }),
+        );
+        s.objects = vec![b.target.clone(), b.source.clone()];
+        s.backfill = Some(Backfill {
+            source: Some(b.source.clone()),
+            target: b.target.clone(),
+            columns: columns.clone(),
+        });
+        bump_backfills.push(s);
+    }
     let mut all = drops_of_views;
     all.extend(alters);
     all.extend(creates);
     all.extend(view_creates);
+    all.extend(bump_backfills);
+    all.extend(late_creates);
     all.extend(table_drops);
     dedupe_ids(&mut all);
     all

@@ -1,0 +1,221 @@
+//! Table versions: recognising an in-place version bump, deciding whether its data can be
+//! copied (and how), and the declaration that keeps a retained old version tracked.
+
+use std::collections::BTreeMap;
+
+use crate::artifacts::plan::ColumnMapping;
+use crate::artifacts::state::{DefaultKindState, LifecycleState, State, TableState};
+use crate::casts::{Cast, cast};
+use crate::plan::insertable;
+use crate::sqltext::quote_ident;
+
+/// One logical table whose single physical version changed: `old` disappears, `new` appears.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bump {
+    pub logical: String,
+    pub old: String,
+    pub new: String,
+}
+
+/// Pairs, per logical table, the one physical table that goes away with the one that comes.
+/// Side-by-side versions (both declared) are not bumps; neither is a logical table that loses
+/// or gains several versions at once (that stays a plain drop and create).
+pub fn detect(old: &State, new: &State) -> Vec<Bump> {
+    let mut gone: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut came: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (name, t) in &old.tables {
+        if !new.tables.contains_key(name) && t.lifecycle != LifecycleState::ExternallyManaged {
+            gone.entry(&t.logical).or_default().push(name);
+        }
+    }
+    for (name, t) in &new.tables {
+        if !old.tables.contains_key(name) && t.lifecycle != LifecycleState::ExternallyManaged {
+            came.entry(&t.logical).or_default().push(name);
+        }
+    }
+    let mut bumps = Vec::new();
+    for (logical, olds) in &gone {
+        if let (Some([new]), [old]) = (came.get(logical).map(Vec::as_slice), olds.as_slice()) {
+            bumps.push(Bump {
+                logical: logical.to_string(),
+                old: old.to_string(),
+                new: new.to_string(),
+            });
+        }
+    }
+    bumps
+}
+
+/// Why a column keeps a bump from being backfilled, and what unblocks it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blocker {
+    pub column: String,
+    pub reason: String,
+    pub help: String,
+}
+
+/// How each insertable column of the new version is filled from the old one, or what blocks
+/// it. Beyond the seeds' rule (same insertable columns, types and nullability): new columns
+/// with a default or Nullable are left to their default, dropped columns are not read, types
+/// ClickHouse converts losslessly are cast, and `backfill=` expressions fill the rest.
+pub fn mapping(
+    old: &TableState,
+    new: &TableState,
+    expressions: &BTreeMap<String, String>,
+) -> Result<Vec<ColumnMapping>, Vec<Blocker>> {
+    let mut columns = Vec::new();
+    let mut blockers = Vec::new();
+    for c in &new.columns {
+        if !insertable(c.default.as_ref().map(|d| d.kind))
+            || c.default
+                .as_ref()
+                .is_some_and(|d| d.kind == DefaultKindState::Ephemeral)
+        {
+            continue;
+        }
+        if let Some(expr) = expressions.get(&c.name) {
+            columns.push(ColumnMapping {
+                target: c.name.clone(),
+                expr: expr.clone(),
+            });
+            continue;
+        }
+        let source = old
+            .column(&c.name)
+            .filter(|o| insertable(o.default.as_ref().map(|d| d.kind)));
+        match source {
+            Some(o) => match cast(&o.data_type, &c.data_type) {
+                Cast::Same => columns.push(ColumnMapping {
+                    target: c.name.clone(),
+                    expr: quote_ident(&c.name),
+                }),
+                Cast::Safe => columns.push(ColumnMapping {
+                    target: c.name.clone(),
+                    expr: format!("CAST({} AS {})", quote_ident(&c.name), c.data_type),
+                }),
+                Cast::Unsafe(why) => blockers.push(Blocker {
+                    column: c.name.clone(),
+                    reason: format!("its type changes from {} to {}: {why}", o.data_type, c.data_type),
+                    help: format!(
+                        "say how to convert it: column {} \"{}\" backfill=\"...\" (SQL over {}'s columns)",
+                        c.name, c.data_type, old.logical
+                    ),
+                }),
+            },
+            None => {
+                let defaulted = c.default.is_some() || c.data_type.starts_with("Nullable(");
+                if !defaulted {
+                    blockers.push(Blocker {
+                        column: c.name.clone(),
+                        reason: "it is new, has no default and is not Nullable".into(),
+                        help: format!(
+                            "give it default=\"...\", make it Nullable, or say how to fill it: backfill=\"...\" on column {}",
+                            c.name
+                        ),
+                    });
+                }
+            }
+        }
+    }
+    if blockers.is_empty() {
+        Ok(columns)
+    } else {
+        Err(blockers)
+    }
+}
+
+/// The state of a retained old version: exactly what its retained declaration lowers to, so
+/// the next plan finds nothing to change.
+pub fn retained_state(physical: &str, old: &TableState, cluster: bool) -> TableState {
+    TableState {
+        logical: physical.to_string(),
+        version: None,
+        lifecycle: LifecycleState::ExternallyManaged,
+        columns: old.columns.clone(),
+        engine: crate::artifacts::state::EngineState {
+            name: if cluster {
+                format!("Replicated{}", crate::engines::DEFAULT_ENGINE)
+            } else {
+                crate::engines::DEFAULT_ENGINE.to_string()
+            },
+            args: Vec::new(),
+        },
+        order_by: Vec::new(),
+        primary_key: None,
+        partition_by: None,
+        sample_by: None,
+        ttl: None,
+        settings: BTreeMap::new(),
+        indexes: Vec::new(),
+        projections: Vec::new(),
+        constraints: Vec::new(),
+        comment: old.comment.clone(),
+    }
+}
+
+/// The KDL that keeps a retained old version tracked: externally managed, under its physical
+/// name (so the logical name still means the one current version).
+pub fn retained_kdl(physical: &str, logical: &str, t: &TableState) -> String {
+    let mut out = format!(
+        "// Kept when `{logical}` moved to a new version: chplan tracks this table (views may read\n// it) but never creates, alters or drops it. Delete this file once the table is gone.\ntable {} {{\n",
+        kdl_string(physical)
+    );
+    out.push_str("    lifecycle externally-managed\n");
+    for c in &t.columns {
+        out.push_str(&format!(
+            "    column {} {}",
+            kdl_string(&c.name),
+            kdl_string(&c.data_type)
+        ));
+        if let Some(d) = &c.default {
+            let key = match d.kind {
+                DefaultKindState::Default => "default",
+                DefaultKindState::Materialized => "materialized",
+                DefaultKindState::Alias => "alias",
+                DefaultKindState::Ephemeral => "ephemeral",
+            };
+            out.push_str(&format!(" {key}={}", kdl_string(&d.expr)));
+        }
+        if let Some(codec) = &c.codec {
+            out.push_str(&format!(" codec={}", kdl_string(codec)));
+        }
+        if let Some(ttl) = &c.ttl {
+            out.push_str(&format!(" ttl={}", kdl_string(ttl)));
+        }
+        if let Some(comment) = &c.comment {
+            out.push_str(&format!(" comment={}", kdl_string(comment)));
+        }
+        out.push('\n');
+    }
+    if let Some(comment) = &t.comment {
+        out.push_str(&format!("    comment {}\n", kdl_string(comment)));
+    }
+    // Engine and keys are the owner's business now; the columns are what readers need.
+    out.push_str("}\n");
+    out
+}
+
+/// A KDL string value: bare when KDL v2 allows it, quoted and escaped otherwise.
+pub fn kdl_string(s: &str) -> String {
+    let bare = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+        && !s.starts_with(|c: char| c.is_ascii_digit() || c == '-')
+        && !matches!(s, "true" | "false" | "null" | "inf" | "nan");
+    if bare {
+        return s.to_string();
+    }
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
