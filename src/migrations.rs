@@ -23,10 +23,15 @@ impl MigrationDir {
     }
 
     pub fn read_state(&self) -> Result<Option<State>, String> {
+        Ok(self.read_state_with_digest()?.map(|(s, _)| s))
+    }
+
+    /// The state and the digest of the file's bytes (what plans record as `from_state`).
+    pub fn read_state_with_digest(&self) -> Result<Option<(State, String)>, String> {
         let path = self.root.join(STATE_FILE);
         match fs::read_to_string(&path) {
             Ok(text) => State::from_json(&text)
-                .map(Some)
+                .map(|s| Some((s, digest(text.as_bytes()))))
                 .map_err(|e| format!("{}: {e}", path.display())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(format!("cannot read {}: {e}", path.display())),

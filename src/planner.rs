@@ -63,9 +63,12 @@ pub fn plan_with(
         .as_ref()
         .ok_or("the project has no valid chplan.kdl")?;
     let dir = migrations(c, config);
-    let old = dir
-        .read_state()?
-        .unwrap_or_else(|| State::empty(&config.database, config.cluster.as_deref()));
+    let (old, from_state) = dir.read_state_with_digest()?.unwrap_or_else(|| {
+        (
+            State::empty(&config.database, config.cluster.as_deref()),
+            "empty".to_string(),
+        )
+    });
     let mut new = desired::build(config, &c.schema, &c.resolved);
     let renames = desired::renames(&c.schema, &c.resolved);
     let hints = desired::version_hints(&c.schema, &c.resolved);
@@ -116,11 +119,6 @@ pub fn plan_with(
     }
     let steps = steps(&old, &new, &d, &backfills);
     let operations = render_operations(&steps, &config.database, config.cluster.as_deref())?;
-    let from_state = if dir.read_state()?.is_some() {
-        old.digest()
-    } else {
-        "empty".to_string()
-    };
     let plan = Plan {
         format_version: PLAN_FORMAT_VERSION,
         id: dir.next_id(name)?,
