@@ -1,19 +1,35 @@
 //! Golden plan scenarios, proven on a real ClickHouse (26.9, chDB behind tests/chfront).
 //!
 //! Every directory `golden/plan/NNN-slug/` holds `before/` (a chplan project), `after/schemas/`
-//! (the edited schemas), optionally `setup.sql` (run before anything, e.g. an externally-managed
-//! table), `verify.sql` (run after plan 2: every SELECT in it must return 1) and
-//! `known-failure.md` (first line: text the failure must contain; the rest says why). For each:
+//! (the edited schemas), and optionally:
+//!
+//! - `setup.sql`: run before anything (e.g. an externally-managed table);
+//! - `options`: planning options, one a line (`yes_all`, `no_auto_backfill_sql`), passed to
+//!   `planner::plan_with` for every plan of the scenario (no prompter: a non-interactive run);
+//! - `after.sql`: run after plan 2 and the row checks (e.g. inserts into an old version that a
+//!   materialized view must carry into the new one), before `verify.sql`;
+//! - `verify.sql`: run after plan 2 (and `after.sql`): every SELECT in it must return 1;
+//! - `expect-error.md`: plan 2 must be refused (first line: text the rendered diagnostics must
+//!   contain; every further line starting with `+ ` is one more such text; the rest says why).
+//!   The diagnostics are the snapshot `plan_error.snap`; nothing runs on the engine;
+//! - `known-failure.md`: a bug or limitation (first line: text the failure must contain; the
+//!   rest says why).
+//!
+//! For each scenario:
 //!
 //! 1. plan `before/` (plan 1), run `setup.sql` and plan 1's SQL (one statement per request) in
 //!    the scenario's database, insert random rows into every managed table and count them;
 //! 2. put `after/schemas` in place, plan again (plan 2); its `plan.yaml` and `up.sql` are
-//!    snapshots beside the scenario (`plan_yaml.snap`, `up_sql.snap`); planning twice in two
-//!    directories gives the same bytes; planning the after state again gives no plan;
+//!    snapshots beside the scenario (`plan_yaml.snap`, `up_sql.snap`), and so are the planner's
+//!    notes (`plan_notes.snap`, when there are any) and every retained declaration it writes
+//!    into the schema directory as `chplan plan` does (`retained_<table>.kdl.snap`); planning
+//!    twice in two directories gives the same bytes; planning the after state again gives no
+//!    plan;
 //! 3. run plan 2's SQL, then compare the database with plan 2's `state.json` (tables, engines,
 //!    sorting keys, columns with types and defaults, views, nothing unexpected), check the rows
-//!    are still there, run `verify.sql`, insert into every table of the new state and query
-//!    every view.
+//!    are still there (a table a version bump copies into holds exactly the rows of the table
+//!    it copies from), run `after.sql` and `verify.sql`, insert into every table of the new
+//!    state and query every view.
 //!
 //! Accept new snapshots with `INSTA_UPDATE=always cargo test --test golden_plan` and review
 //! the diff. For a cluster project the SQL runs without `ON CLUSTER` and with plain engines
@@ -60,45 +76,120 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// Plans the project in `dir` and writes the plan; `None` when there is nothing to plan.
-fn plan(dir: &Path, name: &str) -> Result<Option<(Plan, State)>, String> {
+/// The scenario's `options` file: how version-bump decisions are taken when the schema does
+/// not declare them.
+#[derive(Default, Clone, Copy)]
+struct Options {
+    yes_all: bool,
+    no_auto_backfill_sql: bool,
+}
+
+fn read_options(scenario: &Path) -> Result<Options, String> {
+    let mut o = Options::default();
+    let Ok(text) = fs::read_to_string(scenario.join("options")) else {
+        return Ok(o);
+    };
+    for line in text.lines().map(str::trim) {
+        match line {
+            "" => {}
+            l if l.starts_with('#') => {}
+            "yes_all" => o.yes_all = true,
+            "no_auto_backfill_sql" => o.no_auto_backfill_sql = true,
+            other => return Err(format!("options: unknown option `{other}`")),
+        }
+    }
+    Ok(o)
+}
+
+/// A plan written, with the state it leads to and the planner's notes.
+#[derive(Clone)]
+struct PlanOut {
+    plan: Plan,
+    state: State,
+    notes: Vec<String>,
+}
+
+/// A refused plan: the whole message, and the rendered diagnostics alone (no paths).
+#[derive(Debug, Clone)]
+struct Refused {
+    message: String,
+    diagnostics: String,
+}
+
+impl From<Refused> for String {
+    fn from(r: Refused) -> String {
+        r.message
+    }
+}
+
+/// Plans the project in `dir` as `chplan plan` does (non-interactive): writes the retained
+/// declarations into the schema directory, then the plan; `None` when there is nothing to
+/// plan.
+fn plan(dir: &Path, name: &str, options: Options) -> Result<Option<PlanOut>, Refused> {
     let c = compile(dir);
     let mut diags = Diagnostics::default();
     diags.extend(c.diags.clone());
     let fail = |diags: &Diagnostics, what: String| {
-        format!(
-            "chplan plan --name {name} in {}: {what}\n{}",
-            dir.display(),
-            render(&diags.sorted(), &c.project.sources, Format::Human)
-        )
+        let rendered = render(&diags.sorted(), &c.project.sources, Format::Human);
+        Refused {
+            message: format!(
+                "chplan plan --name {name} in {}: {what}\n{rendered}",
+                dir.display()
+            ),
+            diagnostics: rendered,
+        }
     };
     if diags.has_errors() {
         return Err(fail(&diags, "the project has errors".into()));
     }
-    let planned = planner::plan(&c, name, &mut diags).map_err(|e| fail(&diags, e))?;
+    let mut opts = planner::PlanOptions {
+        yes_all: options.yes_all,
+        no_auto_backfill_sql: options.no_auto_backfill_sql,
+        prompter: None,
+    };
+    let planned =
+        planner::plan_with(&c, name, &mut opts, &mut diags).map_err(|e| fail(&diags, e))?;
     let Some(p) = planned.plan else {
         return Ok(None);
     };
-    let config = c.project.config.as_ref().ok_or("no chplan.kdl")?;
-    planner::migrations(&c, config).write_plan(&p, &planned.new)?;
-    Ok(Some((p, planned.new)))
+    let plain = |message: String| Refused {
+        message,
+        diagnostics: String::new(),
+    };
+    let config = c
+        .project
+        .config
+        .as_ref()
+        .ok_or_else(|| plain("no chplan.kdl".into()))?;
+    for (file, kdl) in &planned.retained {
+        let path = c.project.root.join(&config.schemas_dir).join(file);
+        fs::write(&path, kdl).map_err(|e| plain(format!("{}: {e}", path.display())))?;
+    }
+    planner::migrations(&c, config)
+        .write_plan(&p, &planned.new)
+        .map_err(plain)?;
+    Ok(Some(PlanOut {
+        plan: p,
+        state: planned.new,
+        notes: planned.notes,
+    }))
 }
 
 /// Plan 1 on `before/`, then plan 2 on `after/schemas`, in a fresh copy under `root`.
 struct Planned {
     project: PathBuf,
-    plan1: Option<(Plan, State)>,
-    plan2: Option<(Plan, State)>,
+    plan1: Option<PlanOut>,
+    plan2: Result<Option<PlanOut>, Refused>,
 }
 
-fn plan_both(scenario: &Path, root: &Path) -> Result<Planned, String> {
+fn plan_both(scenario: &Path, root: &Path, options: Options) -> Result<Planned, String> {
     let project = root.join("project");
     copy_dir(&scenario.join("before"), &project);
     fs::create_dir_all(project.join("schemas")).unwrap();
-    let plan1 = plan(&project, "before")?;
+    let plan1 = plan(&project, "before", options)?;
     fs::remove_dir_all(project.join("schemas")).unwrap();
     copy_dir(&scenario.join("after/schemas"), &project.join("schemas"));
-    let plan2 = plan(&project, "after")?;
+    let plan2 = plan(&project, "after", options);
     Ok(Planned {
         project,
         plan1,
@@ -205,32 +296,53 @@ fn run_scenario(dir: &Path) -> Result<Outcome, String> {
         .prefix("golden-plan-")
         .tempdir()
         .unwrap();
-    let a = plan_both(dir, tmp_a.path())?;
-    let b = plan_both(dir, tmp_b.path())?;
-    let (fa, fb) = (
-        files(&a.project.join("migrations")),
-        files(&b.project.join("migrations")),
-    );
-    if fa != fb {
-        let differ: Vec<&String> = fa
-            .keys()
-            .chain(fb.keys())
-            .filter(|k| fa.get(*k) != fb.get(*k))
-            .collect();
-        return Err(format!(
-            "planning is not deterministic: {differ:?} differ between two runs"
-        ));
+    let options = read_options(dir)?;
+    let a = plan_both(dir, tmp_a.path(), options)?;
+    let b = plan_both(dir, tmp_b.path(), options)?;
+    for sub in ["migrations", "schemas"] {
+        let (fa, fb) = (files(&a.project.join(sub)), files(&b.project.join(sub)));
+        if fa != fb {
+            let differ: Vec<&String> = fa
+                .keys()
+                .chain(fb.keys())
+                .filter(|k| fa.get(*k) != fb.get(*k))
+                .collect();
+            return Err(format!(
+                "planning is not deterministic: {sub}/ {differ:?} differ between two runs"
+            ));
+        }
     }
-    let (plan2, state2) = a
+    if let Ok(expect) = fs::read_to_string(dir.join("expect-error.md")) {
+        return refused_as_expected(dir, &slug, &expect, &a, &b, started);
+    }
+    let PlanOut {
+        plan: plan2,
+        state: state2,
+        notes: plan_notes,
+    } = a
         .plan2
-        .clone()
+        .clone()?
         .ok_or("plan 2 is empty: the after schemas plan no change")?;
     let plan_dir = a.project.join("migrations").join(&plan2.id);
     let plan_yaml = fs::read_to_string(plan_dir.join("plan.yaml")).unwrap();
     let up_sql = fs::read_to_string(plan_dir.join("up.sql")).unwrap();
     snapshot(dir, "plan_yaml", &plan_yaml);
     snapshot(dir, "up_sql", &up_sql);
-    if let Some((p, _)) = plan(&a.project, "again")? {
+    if !plan_notes.is_empty() {
+        snapshot(dir, "plan_notes", &plan_notes.join("\n"));
+    }
+    // The retained declarations plan 2 wrote into the schema directory.
+    let after_files = files(&dir.join("after/schemas"));
+    for (file, bytes) in files(&a.project.join("schemas")) {
+        if !after_files.contains_key(&file) {
+            if !file.starts_with("retained_") {
+                return Err(format!("plan 2 wrote an unexpected schema file `{file}`"));
+            }
+            snapshot(dir, &file, &String::from_utf8_lossy(&bytes));
+        }
+    }
+    if let Some(again) = plan(&a.project, "again", options)? {
+        let p = again.plan;
         return Err(format!(
             "planning the after state against itself yields plan {} with {} operations: {:?}",
             p.id,
@@ -256,9 +368,9 @@ fn run_scenario(dir: &Path) -> Result<Outcome, String> {
         }
     }
     let state1 = match &a.plan1 {
-        Some((p, s)) => {
-            run_plan(&db, p)?;
-            s.clone()
+        Some(p1) => {
+            run_plan(&db, &p1.plan)?;
+            p1.state.clone()
         }
         None => State::empty(&db.name, db.cluster.as_deref()),
     };
@@ -304,6 +416,45 @@ fn run_scenario(dir: &Path) -> Result<Outcome, String> {
         counts.insert(name.clone(), db.count(name)?);
     }
 
+    // What a version copied into a new table must hold: exactly the rows of the version it
+    // copies from, or, when the new engine collapses rows by sorting key (Replacing, Summing,
+    // Aggregating, ...), one row per distinct key (counted with FINAL).
+    let mut copies = Vec::new();
+    for op in &plan2.operations {
+        let Some(bf) = op.backfill.as_ref().filter(|_| op.kind == OpKind::Backfill) else {
+            continue;
+        };
+        let Some(source) = &bf.source else { continue };
+        let (Some(from), Some(to)) = (state1.tables.get(source), state2.tables.get(&bf.target))
+        else {
+            continue;
+        };
+        if from.logical != to.logical || state1.tables.contains_key(&bf.target) {
+            continue;
+        }
+        let collapses = to.engine.name.trim_start_matches("Replicated") != "MergeTree";
+        let expected = if collapses {
+            let out = db.exec(&format!(
+                "SELECT count() FROM (SELECT DISTINCT {} FROM {}.{})",
+                to.order_by.join(", "),
+                q(&db.name),
+                q(source)
+            ))?;
+            out.trim()
+                .parse::<u64>()
+                .map_err(|e| format!("{e}: {out}"))?
+        } else {
+            counts[source]
+        };
+        copies.push((
+            op.id.clone(),
+            source.clone(),
+            bf.target.clone(),
+            collapses,
+            expected,
+        ));
+    }
+
     // Plan 2 on the engine, then the database against the new state.
     run_plan(&db, &plan2)?;
     check_database(&db, &state2, &mut notes)?;
@@ -345,7 +496,40 @@ fn run_scenario(dir: &Path) -> Result<Outcome, String> {
         }
     }
 
+    for (id, source, target, collapses, expected) in copies {
+        let found = if collapses {
+            let out = db.exec(&format!(
+                "SELECT count() FROM {}.{} FINAL",
+                q(&db.name),
+                q(&target)
+            ))?;
+            out.trim()
+                .parse::<u64>()
+                .map_err(|e| format!("{e}: {out}"))?
+        } else {
+            db.count(&target)?
+        };
+        let what = if collapses {
+            format!("{expected} distinct sorting keys")
+        } else {
+            format!("{expected} rows")
+        };
+        if found != expected {
+            return Err(format!(
+                "backfill `{id}`: `{source}` had {what} before plan 2, `{target}` has {found} rows after it"
+            ));
+        }
+        notes.push(format!(
+            "backfill `{source}` -> `{target}`: {found} rows, as `{source}` had {what}"
+        ));
+    }
+
     // Scenario checks.
+    if let Ok(after_sql) = fs::read_to_string(dir.join("after.sql")) {
+        for st in statements(&after_sql) {
+            db.exec(&st).map_err(|e| format!("after.sql: {e}"))?;
+        }
+    }
     if let Ok(verify) = fs::read_to_string(dir.join("verify.sql")) {
         for st in statements(&verify) {
             let out = db.exec(&st).map_err(|e| format!("verify.sql: {e}"))?;
@@ -375,11 +559,78 @@ fn run_scenario(dir: &Path) -> Result<Outcome, String> {
     Ok(Outcome {
         summary: format!(
             "{slug}: ok (plan 1: {} ops, plan 2: {ops} ops, {} tables checked, {:.1}s)",
-            a.plan1.as_ref().map_or(0, |(p, _)| p.operations.len()),
+            a.plan1.as_ref().map_or(0, |p| p.plan.operations.len()),
             state2.tables.len(),
             started.elapsed().as_secs_f64()
         ),
         notes,
+    })
+}
+
+/// Plan 2 was refused, as `expect-error.md` says it must be: the same diagnostics in both
+/// directories, containing the expected texts, and no plan written.
+fn refused_as_expected(
+    dir: &Path,
+    slug: &str,
+    expect: &str,
+    a: &Planned,
+    b: &Planned,
+    started: Instant,
+) -> Result<Outcome, String> {
+    let (ra, rb) = match (&a.plan2, &b.plan2) {
+        (Err(ra), Err(rb)) => (ra, rb),
+        (Ok(Some(p)), _) => {
+            return Err(format!(
+                "plan 2 was expected to be refused (expect-error.md), but it plans {} operations: {:?}",
+                p.plan.operations.len(),
+                p.plan.operations.iter().map(|o| &o.id).collect::<Vec<_>>()
+            ));
+        }
+        (Ok(None), _) => {
+            return Err(
+                "plan 2 was expected to be refused (expect-error.md), but it plans no change"
+                    .into(),
+            );
+        }
+        (Err(_), Ok(_)) => return Err("plan 2 is refused in one directory only".into()),
+    };
+    if ra.diagnostics != rb.diagnostics {
+        return Err(format!(
+            "plan 2's refusal is not deterministic:\n{}\n---\n{}",
+            ra.diagnostics, rb.diagnostics
+        ));
+    }
+    let mut lines = expect.lines();
+    let first = lines.next().map(str::trim).unwrap_or_default();
+    let wanted: Vec<&str> = std::iter::once(first)
+        .chain(lines.filter_map(|l| l.strip_prefix("+ ")).map(str::trim))
+        .filter(|t| !t.is_empty())
+        .collect();
+    if wanted.is_empty() {
+        return Err("expect-error.md: the first line must say what the error contains".into());
+    }
+    for w in &wanted {
+        if !ra.message.contains(w) {
+            return Err(format!(
+                "plan 2 is refused, but without `{w}` (expect-error.md):\n{}",
+                ra.message
+            ));
+        }
+    }
+    if files(&a.project.join("migrations"))
+        .keys()
+        .any(|k| k.contains("_after/"))
+    {
+        return Err("plan 2 was refused, but a plan directory was written".into());
+    }
+    snapshot(dir, "plan_error", &ra.diagnostics);
+    Ok(Outcome {
+        summary: format!(
+            "{slug}: ok, plan 2 refused as expected ({}; {:.1}s)",
+            wanted.join(", "),
+            started.elapsed().as_secs_f64()
+        ),
+        notes: Vec::new(),
     })
 }
 

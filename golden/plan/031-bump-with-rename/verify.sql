@@ -1,0 +1,2 @@
+SELECT count() = 20 FROM users_0_1;
+SELECT count() = 20 FROM users_0_1 WHERE user_id != 0;
