@@ -263,7 +263,8 @@ pub fn renames(schema: &Schema, resolved: &Resolved) -> crate::diff::Renames {
 /// What a version declaration says about its bump (`replaces`), by new physical name.
 #[derive(Debug, Clone)]
 pub struct ReplacesHint {
-    pub version: String,
+    /// `None`: whatever version (or unversioned table) was planned last.
+    pub version: Option<String>,
     pub backfill: Option<bool>,
     pub keep_old: Option<bool>,
     /// Where problems with the bump point: the `replaces` node, or the new version.
@@ -301,7 +302,7 @@ pub fn version_hints(schema: &Schema, resolved: &Resolved) -> VersionHints {
             hints.replaces.insert(
                 obj.physical.clone(),
                 ReplacesHint {
-                    version: r.version.value.text.clone(),
+                    version: r.version.as_ref().map(|v| v.value.text.clone()),
                     backfill: r.backfill.as_ref().map(|b| b.value),
                     keep_old: r.keep_old.as_ref().map(|b| b.value),
                     span: r.span,

@@ -180,7 +180,8 @@ pub fn physical_name(logical: &str, version: Option<&Version>) -> String {
 /// The decisions of an in-place version bump, declared on the new version.
 #[derive(Debug, Clone)]
 pub struct Replaces {
-    pub version: Spanned<Version>,
+    /// Absent: the version (or unversioned table) planned last.
+    pub version: Option<Spanned<Version>>,
     pub backfill: Option<Spanned<bool>>,
     pub keep_old: Option<Spanned<bool>>,
     pub span: Span,

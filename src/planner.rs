@@ -77,7 +77,17 @@ pub fn plan_with(
     let mut backfills = Vec::new();
     let mut undecided = false;
     for bump in versions::detect(&old, &new) {
-        match decide(&bump, &old, &new, &hints, options, diags, &mut notes) {
+        let bump_renames = renames.get(&bump.new).cloned().unwrap_or_default();
+        match decide(
+            &bump,
+            &old,
+            &new,
+            &hints,
+            &bump_renames,
+            options,
+            diags,
+            &mut notes,
+        ) {
             Some(d) => {
                 backfills.push(BumpBackfill {
                     source: bump.old.clone(),
@@ -145,11 +155,13 @@ struct Decision {
 
 /// The two decisions of a bump, from the declaration, the flags, or the person at the
 /// terminal, in that order; `None` (with a diagnostic) when nobody decided.
+#[allow(clippy::too_many_arguments)]
 fn decide(
     bump: &Bump,
     old: &State,
     new: &State,
     hints: &desired::VersionHints,
+    renames: &std::collections::BTreeMap<String, String>,
     options: &mut PlanOptions,
     diags: &mut Diagnostics,
     notes: &mut Vec<String>,
@@ -157,26 +169,33 @@ fn decide(
     let (old_t, new_t) = (&old.tables[&bump.old], &new.tables[&bump.new]);
     let span = hints.spans.get(&bump.new).copied();
     let declared = hints.replaces.get(&bump.new);
-    if let Some(r) = declared {
+    if let Some(r) = declared.filter(|r| r.version.is_some()) {
         let expected = old_t.version.clone().unwrap_or_default();
-        if r.version != expected {
+        if r.version.as_deref() != Some(expected.as_str()) {
             diags.push(
                 Diagnostic::error(
                     Code::VersionBump,
                     r.span,
                     format!(
-                        "`{}` replaces version {} of `{}`, but the planned version is `{}`",
-                        bump.new, r.version, bump.logical, bump.old
+                        "`{}` replaces version {} of `{}`, but the planned table is `{}`",
+                        bump.new,
+                        r.version.as_deref().unwrap_or_default(),
+                        bump.logical,
+                        bump.old
                     ),
                 )
-                .help(format!("write replaces \"{expected}\"")),
+                .help(if expected.is_empty() {
+                    "the planned table has no version: write `replaces` without one".to_string()
+                } else {
+                    format!("write replaces \"{expected}\"")
+                }),
             );
             return None;
         }
     }
     let empty = std::collections::BTreeMap::new();
     let exprs = hints.backfill_exprs.get(&bump.new).unwrap_or(&empty);
-    let eligibility = versions::mapping(old_t, new_t, exprs);
+    let eligibility = versions::mapping(old_t, new_t, exprs, renames);
     let blocked = |blockers: &[versions::Blocker]| -> String {
         blockers
             .iter()
@@ -233,6 +252,28 @@ fn decide(
             .as_mut()
             .map(|p| p.confirm(&question_keep, false)),
     };
+    // Dropping a version whose rows were not copied loses them: only an explicit decision
+    // (declared, or answered at the prompt) may do that, never the blanket --yes-all.
+    let declared_keep = declared.and_then(|r| r.keep_old).is_some();
+    let declared_backfill = declared.and_then(|r| r.backfill).is_some();
+    if let (Err(blockers), Some(false), Some(false)) = (&eligibility, backfill, keep_old)
+        && options.yes_all
+        && !declared_keep
+        && !declared_backfill
+        && !options.no_auto_backfill_sql
+    {
+        diags.push(error(
+            format!(
+                "--yes-all would drop `{}`, but its rows cannot be copied into `{}`",
+                bump.old, bump.new
+            ),
+            format!(
+                "{}; or decide explicitly: replaces backfill=#false keep-old=#true (or keep-old=#false to drop the rows)",
+                blocked(blockers)
+            ),
+        ));
+        return None;
+    }
     let (Some(backfill), Some(keep_old)) = (backfill, keep_old) else {
         let mut missing = Vec::new();
         if backfill.is_none() {
@@ -250,8 +291,11 @@ fn decide(
                 missing.join(", ")
             ),
             format!(
-                "declare the decisions in the table: replaces \"{}\" backfill=#true keep-old=#false; or re-run with --yes-all (backfill when eligible, drop the old table), or at a terminal to be asked",
-                old_t.version.clone().unwrap_or_default()
+                "declare the decisions in the table: {} backfill=#true keep-old=#false; or re-run with --yes-all (backfill when eligible, drop the old table), or at a terminal to be asked",
+                match &old_t.version {
+                    Some(v) => format!("replaces \"{v}\""),
+                    None => "replaces".to_string(),
+                }
             ),
         ));
         return None;

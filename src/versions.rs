@@ -62,6 +62,7 @@ pub fn mapping(
     old: &TableState,
     new: &TableState,
     expressions: &BTreeMap<String, String>,
+    renames: &BTreeMap<String, String>,
 ) -> Result<Vec<ColumnMapping>, Vec<Blocker>> {
     let mut columns = Vec::new();
     let mut blockers = Vec::new();
@@ -80,25 +81,27 @@ pub fn mapping(
             });
             continue;
         }
+        // A column declared `renamed-from` is read under its old name.
+        let old_name = renames.get(&c.name).unwrap_or(&c.name);
         let source = old
-            .column(&c.name)
+            .column(old_name)
             .filter(|o| insertable(o.default.as_ref().map(|d| d.kind)));
         match source {
             Some(o) => match cast(&o.data_type, &c.data_type) {
                 Cast::Same => columns.push(ColumnMapping {
                     target: c.name.clone(),
-                    expr: quote_ident(&c.name),
+                    expr: quote_ident(old_name),
                 }),
                 Cast::Safe => columns.push(ColumnMapping {
                     target: c.name.clone(),
-                    expr: format!("CAST({} AS {})", quote_ident(&c.name), c.data_type),
+                    expr: format!("CAST({} AS {})", quote_ident(old_name), c.data_type),
                 }),
                 Cast::Unsafe(why) => blockers.push(Blocker {
                     column: c.name.clone(),
                     reason: format!("its type changes from {} to {}: {why}", o.data_type, c.data_type),
                     help: format!(
-                        "say how to convert it: column {} \"{}\" backfill=\"...\" (SQL over {}'s columns)",
-                        c.name, c.data_type, old.logical
+                        "say how to convert it: column {} \"{}\" backfill=\"...\" (SQL over the old table's columns)",
+                        c.name, c.data_type
                     ),
                 }),
             },

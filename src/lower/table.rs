@@ -406,17 +406,24 @@ fn lower_replaces(cx: &mut Cx, node: &KdlNode) -> Option<Replaces> {
     cx.check_props(node, &["backfill", "keep-old"]);
     cx.check_arg_count(node, 1, usage);
     cx.reject_children(node);
-    let text = cx.required_string(node, 0, "version", usage)?;
-    let Some(version) = Version::parse(&text.value) else {
-        let d = Diagnostic::error(
-            Code::InvalidVersion,
-            text.span,
-            format!("malformed version `{}`", text.value),
-        )
-        .label("not dot-separated numbers")
-        .help("name the version this one replaces, in quotes: replaces \"0.0\"");
-        cx.error(d);
-        return None;
+    // Without an argument it names whatever was planned last (an unversioned table too).
+    let version = match cx.args(node).first() {
+        None => None,
+        Some(e) => {
+            let text = cx.string(e, "version")?;
+            let Some(version) = Version::parse(&text.value) else {
+                let d = Diagnostic::error(
+                    Code::InvalidVersion,
+                    text.span,
+                    format!("malformed version `{}`", text.value),
+                )
+                .label("not dot-separated numbers")
+                .help("name the version this one replaces, in quotes (replaces \"0.0\"), or write `replaces` alone when the old table has no version");
+                cx.error(d);
+                return None;
+            };
+            Some(Spanned::new(version, text.span))
+        }
     };
     let mut flag = |name: &str| -> Option<Spanned<bool>> {
         let e = cx.prop(node, name)?;
@@ -438,7 +445,7 @@ fn lower_replaces(cx: &mut Cx, node: &KdlNode) -> Option<Replaces> {
     let backfill = flag("backfill");
     let keep_old = flag("keep-old");
     Some(Replaces {
-        version: Spanned::new(version, text.span),
+        version,
         backfill,
         keep_old,
         span: cx.node_span(node),
