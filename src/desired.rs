@@ -278,6 +278,8 @@ pub struct VersionHints {
     pub replaces: BTreeMap<String, ReplacesHint>,
     /// Where each table's version is declared (or its name, unversioned), by physical name.
     pub spans: BTreeMap<String, crate::source::Span>,
+    /// Where each column is declared, by table physical name and column name.
+    pub column_spans: BTreeMap<String, BTreeMap<String, crate::source::Span>>,
 }
 
 pub fn version_hints(schema: &Schema, resolved: &Resolved) -> VersionHints {
@@ -290,6 +292,11 @@ pub fn version_hints(schema: &Schema, resolved: &Resolved) -> VersionHints {
         let span = t.version.as_ref().map(|v| v.span).unwrap_or(t.name.span);
         hints.spans.insert(obj.physical.clone(), span);
         for c in &t.columns {
+            hints
+                .column_spans
+                .entry(obj.physical.clone())
+                .or_default()
+                .insert(c.name.value.clone(), c.span);
             if let Some(expr) = &c.backfill {
                 hints
                     .backfill_exprs

@@ -203,7 +203,6 @@ fn decide(
             .collect::<Vec<_>>()
             .join("; ")
     };
-    let place = |d: Diagnostic| d;
     let error = |message: String, help: String| -> Diagnostic {
         match span {
             Some(s) => Diagnostic::error(Code::VersionBump, s, message).label("version bump"),
@@ -214,13 +213,24 @@ fn decide(
     let question_backfill = format!("Backfill data from {} into {}?", bump.old, bump.new);
     let backfill: Option<bool> = match (declared.and_then(|r| r.backfill), &eligibility) {
         (Some(true), Err(blockers)) => {
-            diags.push(place(error(
-                format!(
-                    "`{}` declares backfill=#true, but its data cannot be copied from `{}`",
-                    bump.new, bump.old
-                ),
-                blocked(blockers),
-            )));
+            // Point at each column that blocks the copy.
+            for b in blockers {
+                let message = format!(
+                    "`{}` declares backfill=#true, but column `{}` cannot be copied from `{}`: {}",
+                    bump.new, b.column, bump.old, b.reason
+                );
+                let at = hints
+                    .column_spans
+                    .get(&bump.new)
+                    .and_then(|c| c.get(&b.column))
+                    .copied();
+                diags.push(match at {
+                    Some(s) => Diagnostic::error(Code::VersionBump, s, message)
+                        .label("blocks the backfill")
+                        .help(b.help.clone()),
+                    None => error(message, b.help.clone()),
+                });
+            }
             return None;
         }
         (Some(b), _) => Some(b),
