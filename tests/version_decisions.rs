@@ -136,8 +136,9 @@ fn declared_decisions_need_no_prompt_and_blockers_are_named() {
     let (result, diags) = plan(dir.path(), &mut PlanOptions::default());
     assert!(result.is_err());
     let d = diags.sorted();
+    assert!(d[0].message.contains("column `latitude`"), "{:?}", d[0]);
     assert!(
-        d[0].help.as_deref().unwrap().contains("column `latitude`"),
+        d[0].help.as_deref().unwrap().contains("backfill=\""),
         "{:?}",
         d[0]
     );
