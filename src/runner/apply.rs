@@ -41,11 +41,10 @@ struct Step<'p> {
     restart: bool,
 }
 
-fn pending_steps<'p>(
-    plans: &'p [Plan],
-    journal: &Journal<'_>,
-) -> Result<Vec<Step<'p>>, String> {
-    let entries = journal.read().map_err(|e| format!("cannot read the journal: {e}"))?;
+fn pending_steps<'p>(plans: &'p [Plan], journal: &Journal<'_>) -> Result<Vec<Step<'p>>, String> {
+    let entries = journal
+        .read()
+        .map_err(|e| format!("cannot read the journal: {e}"))?;
     let mut steps = Vec::new();
     for plan in plans {
         for (index, state) in plan_states(plan, &entries)?.into_iter().enumerate() {
@@ -121,10 +120,13 @@ pub fn apply(
 
     // Creating the database and the runner's tables is idempotent: no lock needed.
     let create = |sql: String| client.exec(&sql, None);
-    create(format!("CREATE DATABASE IF NOT EXISTS {}", ident(&database)))
-        .and_then(|_| journal.create())
-        .and_then(|_| lock::create(&client, &database))
-        .map_err(|e| format!("cannot prepare {database} for the journal: {e}"))?;
+    create(format!(
+        "CREATE DATABASE IF NOT EXISTS {}",
+        ident(&database)
+    ))
+    .and_then(|_| journal.create())
+    .and_then(|_| lock::create(&client, &database))
+    .map_err(|e| format!("cannot prepare {database} for the journal: {e}"))?;
     let owner = random_hex(16);
     let _lock = match Lock::acquire(endpoint, &database, &owner, &holder()) {
         Ok(l) => l,

@@ -379,15 +379,16 @@ mod tests {
             ClientError::Server {
                 code: 60,
                 name: Some("UNKNOWN_TABLE".into()),
-                message: "Unknown table expression identifier 'x' in scope SELECT * FROM x."
-                    .into(),
+                message: "Unknown table expression identifier 'x' in scope SELECT * FROM x.".into(),
                 http_status: 404
             }
         );
         let e = parse_exception(500, None, "Code: 62. DB::Exception: Syntax error");
         assert_eq!(e.code(), Some(62));
         let e = parse_exception(502, None, "<html>bad gateway</html>");
-        assert!(matches!(e, ClientError::Server { code: 0, ref message, .. } if message == "<html>bad gateway</html>"));
+        assert!(
+            matches!(e, ClientError::Server { code: 0, ref message, .. } if message == "<html>bad gateway</html>")
+        );
         let e = parse_exception(500, Some("x"), "");
         assert_eq!(e.code(), Some(0));
     }

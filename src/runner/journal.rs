@@ -106,7 +106,12 @@ impl<'a> Journal<'a> {
         );
         let rows = match self.client.read_rows(&sql, &[]) {
             Ok(rows) => rows,
-            Err(e) if matches!(e.code(), Some(codes::UNKNOWN_DATABASE | codes::UNKNOWN_TABLE)) => {
+            Err(e)
+                if matches!(
+                    e.code(),
+                    Some(codes::UNKNOWN_DATABASE | codes::UNKNOWN_TABLE)
+                ) =>
+            {
                 return Ok(Entries::new());
             }
             Err(e) => return Err(e),
@@ -114,7 +119,10 @@ impl<'a> Journal<'a> {
         let mut out = Entries::new();
         for row in rows {
             let bad = || ClientError::Transport(format!("unexpected journal row: {row:?}"));
-            let plan = row.get("plan_id").and_then(|v| v.as_str()).ok_or_else(bad)?;
+            let plan = row
+                .get("plan_id")
+                .and_then(|v| v.as_str())
+                .ok_or_else(bad)?;
             let index = row
                 .get("op_index")
                 .and_then(|v| v.as_u64())

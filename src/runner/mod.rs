@@ -4,8 +4,8 @@
 //! `migrations::MigrationDir`, never the KDL or the compiler's passes, so a plan made elsewhere
 //! or edited by hand can be applied. See docs/runner.md for the journal and the lock.
 
-pub mod client;
 pub mod apply;
+pub mod client;
 pub mod journal;
 pub mod lock;
 pub mod progress;

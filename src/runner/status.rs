@@ -9,7 +9,11 @@ use super::journal::{Journal, Outcome};
 use super::progress::{OpState, load_plans, plan_states};
 
 /// Writes one line per plan; `Ok(false)` when a plan changed after it was applied.
-pub fn status(endpoint: &Endpoint, dir: &MigrationDir, out: &mut dyn Write) -> Result<bool, String> {
+pub fn status(
+    endpoint: &Endpoint,
+    dir: &MigrationDir,
+    out: &mut dyn Write,
+) -> Result<bool, String> {
     let (database, plans) = load_plans(dir, None)?;
     let client = Client::new(endpoint.clone());
     let entries = Journal::new(&client, &database)
