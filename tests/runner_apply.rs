@@ -396,3 +396,33 @@ fn concurrent_applies_do_not_interleave() {
         .collect();
     assert_eq!(rows, expected, "{outputs}");
 }
+
+#[test]
+fn a_restarted_backfill_empties_its_target_first() {
+    let db = unique_database("runner_backfill");
+    let p = project(&db, &[("events.kdl", EVENTS)]);
+    ok(p.path(), &["plan", "--name", "init"]);
+    apply(p.path(), &[]);
+    q(&format!(
+        "INSERT INTO {db}.events_0_1 VALUES ('a', 'x'), ('b', 'y'), ('c', 'z')"
+    ));
+    let bumped = EVENTS
+        .replace(r#"version="0.1""#, r#"version="0.2""#)
+        .replace("order-by id", "order-by name id");
+    write_schemas(p.path(), &[("events.kdl", &bumped)]);
+    ok(p.path(), &["plan", "--name", "reorder", "--yes-all"]);
+    // The backfill fails after part of the rows were copied: its INSERT is broken, and one
+    // row is copied by hand, as an interrupted INSERT ... SELECT would leave it.
+    edit_plan(p.path(), "0002_reorder", "INSERT INTO", "INSERTZ INTO");
+    let out = apply_fails(p.path(), &["--yes-destructive"]);
+    assert!(out.contains("backfill"), "{out}");
+    q(&format!(
+        "INSERT INTO {db}.events_0_2 SELECT * FROM {db}.events_0_1 LIMIT 1"
+    ));
+
+    edit_plan(p.path(), "0002_reorder", "INSERTZ INTO", "INSERT INTO");
+    let out = apply(p.path(), &["--yes-destructive"]);
+    assert!(out.contains("restarting backfill"), "{out}");
+    assert_eq!(q(&format!("SELECT count() FROM {db}.events_0_2")), "3");
+    assert_eq!(q(&format!("EXISTS TABLE {db}.events_0_1")), "0");
+}
