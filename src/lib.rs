@@ -21,6 +21,7 @@ pub mod plan;
 pub mod planner;
 pub mod project;
 pub mod resolve;
+pub mod runner;
 pub mod source;
 pub mod sqldeps;
 pub mod sqlexpr;

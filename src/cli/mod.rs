@@ -1,11 +1,13 @@
 //! The command line: `main` parses arguments and maps outcomes to exit statuses
 //! (0 clean, 1 problems found, 2 internal error). Each subcommand is its own file.
 
+mod apply;
 mod build;
 mod check;
 mod graph;
 mod plan;
 mod reseal;
+mod status;
 
 pub use check::{check_project, report as check_report};
 pub use graph::{GraphFormat, format as graph_report};
@@ -42,6 +44,10 @@ enum Command {
     Build(build::Args),
     /// Regenerate up.sql from hand-edited plan.yaml files and recompute chplan.sum.
     Reseal,
+    /// Apply pending plans to a ClickHouse server over HTTP.
+    Apply(apply::Args),
+    /// Show which plans a ClickHouse server has applied, and where an apply stopped.
+    Status(status::Args),
 }
 
 /// What a command concluded.
@@ -77,6 +83,8 @@ fn run(cli: Cli) -> Result<Outcome, String> {
         Command::Plan(args) => plan::run(&cli.project, &args),
         Command::Build(args) => build::run(&cli.project, &args),
         Command::Reseal => reseal::run(&cli.project),
+        Command::Apply(args) => apply::run(&cli.project, &args),
+        Command::Status(args) => status::run(&cli.project, &args),
     }
 }
 

@@ -1,0 +1,85 @@
+//! `chplan apply`: applies pending plans to a ClickHouse server (see `runner`).
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use super::Outcome;
+use crate::diag::Diagnostics;
+use crate::migrations::MigrationDir;
+use crate::runner::apply::{Applied, Options, apply};
+use crate::runner::client::Endpoint;
+
+/// Where and as whom to connect; shared with `status`.
+#[derive(clap::Args)]
+pub struct Connection {
+    /// The server's HTTP interface, e.g. http://localhost:8123 or https://host:8443.
+    #[arg(long)]
+    url: String,
+    /// User name (default: $CLICKHOUSE_USER, else the server's default user). The password
+    /// comes from $CLICKHOUSE_PASSWORD only, never from an argument.
+    #[arg(long)]
+    user: Option<String>,
+}
+
+impl Connection {
+    pub fn endpoint(&self) -> Result<Endpoint, String> {
+        let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        Endpoint::parse(
+            &self.url,
+            self.user.clone().or_else(|| env("CLICKHOUSE_USER")),
+            env("CLICKHOUSE_PASSWORD"),
+        )
+    }
+}
+
+#[derive(clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    connection: Connection,
+    /// Print what would run; change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Approve destructive operations (drops).
+    #[arg(long)]
+    yes_destructive: bool,
+    /// Stop after this plan (e.g. 0002_add_status).
+    #[arg(long, value_name = "PLAN_ID")]
+    to: Option<String>,
+}
+
+/// The migrations directory the project's chplan.kdl names (only its settings are read: the
+/// runner itself sees nothing but the artifacts).
+pub fn migrations_dir(project: &Path) -> MigrationDir {
+    let mut diags = Diagnostics::default();
+    let loaded = crate::project::load(project, &mut diags);
+    let dir = loaded
+        .config
+        .map_or_else(|| "migrations".to_owned(), |c| c.migrations_dir);
+    MigrationDir::new(project.join(dir))
+}
+
+pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
+    let endpoint = args.connection.endpoint()?;
+    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    let mut ask = |question: &str| {
+        eprint!("{question} [y/N] ");
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer).is_ok()
+            && matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+    };
+    let opts = Options {
+        dry_run: args.dry_run,
+        yes_destructive: args.yes_destructive,
+        to: args.to.as_deref(),
+        confirm: if interactive { Some(&mut ask) } else { None },
+    };
+    let mut out = std::io::stdout();
+    match apply(&endpoint, &migrations_dir(project), opts, &mut out) {
+        Ok(Applied::Complete) => Ok(Outcome::Clean),
+        Ok(Applied::Stopped) => Ok(Outcome::Problems),
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(Outcome::Problems)
+        }
+    }
+}

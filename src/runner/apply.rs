@@ -1,0 +1,340 @@
+//! `chplan apply`: runs every pending operation of every plan, in order, journaled, under the
+//! lock.
+
+use std::io::Write;
+use std::time::Instant;
+
+use crate::artifacts::plan::{OpKind, Operation, Plan};
+use crate::migrations::MigrationDir;
+
+use super::client::{Client, ClientError, Endpoint};
+use super::journal::{Journal, Outcome, Record};
+use super::lock::{self, Lock, LockError};
+use super::progress::{OpState, load_plans, plan_states, sql_checksum};
+use super::sql::ident;
+use super::{now_millis, random_hex};
+
+pub struct Options<'a> {
+    pub dry_run: bool,
+    pub yes_destructive: bool,
+    pub to: Option<&'a str>,
+    /// Asked when destructive operations are pending without `yes_destructive`; `None` when
+    /// nobody can answer (not a terminal).
+    pub confirm: Option<&'a mut dyn FnMut(&str) -> bool>,
+}
+
+/// How an apply ended, when nothing unexpected happened.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Applied {
+    /// Everything up to the target plan is applied (or would be, for a dry run).
+    Complete,
+    /// Refused or failed; the message has been written.
+    Stopped,
+}
+
+/// One pending operation.
+struct Step<'p> {
+    plan: &'p Plan,
+    index: usize,
+    op: &'p Operation,
+    /// A previous attempt started it and never finished.
+    restart: bool,
+}
+
+fn pending_steps<'p>(plans: &'p [Plan], journal: &Journal<'_>) -> Result<Vec<Step<'p>>, String> {
+    let entries = journal
+        .read()
+        .map_err(|e| format!("cannot read the journal: {e}"))?;
+    let mut steps = Vec::new();
+    for plan in plans {
+        for (index, state) in plan_states(plan, &entries)?.into_iter().enumerate() {
+            if state != OpState::Done {
+                steps.push(Step {
+                    plan,
+                    index,
+                    op: &plan.operations[index],
+                    restart: matches!(state, OpState::Unfinished(_)),
+                });
+            }
+        }
+    }
+    Ok(steps)
+}
+
+pub fn apply(
+    endpoint: &Endpoint,
+    dir: &MigrationDir,
+    opts: Options<'_>,
+    out: &mut dyn Write,
+) -> Result<Applied, String> {
+    let (database, plans) = load_plans(dir, opts.to)?;
+    let client = Client::new(endpoint.clone());
+    let journal = Journal::new(&client, &database);
+    let w = |out: &mut dyn Write, s: String| {
+        let _ = writeln!(out, "{s}");
+    };
+
+    // A first look without the lock: refusals (changed SQL, destructive) and dry runs need
+    // no write to the server.
+    let steps = pending_steps(&plans, &journal)?;
+    if steps.is_empty() {
+        w(
+            out,
+            format!(
+                "{database} at {}: all {} plan(s) applied, nothing to do",
+                client.display_url(),
+                plans.len()
+            ),
+        );
+        return Ok(Applied::Complete);
+    }
+    let destructive: Vec<&Step> = steps.iter().filter(|s| s.op.destructive).collect();
+    if !destructive.is_empty() && !opts.yes_destructive && !opts.dry_run {
+        let list: String = destructive
+            .iter()
+            .map(|s| format!("  {} {}: {}\n", s.plan.id, s.op.id, s.op.description))
+            .collect();
+        let approved = match opts.confirm {
+            Some(confirm) => confirm(&format!(
+                "{} destructive operation(s) pending:\n{list}apply them?",
+                destructive.len()
+            )),
+            None => false,
+        };
+        if !approved {
+            w(
+                out,
+                format!(
+                    "refusing to apply: {} destructive operation(s) pending, nothing was applied:\n\
+                     {list}run again with --yes-destructive to approve them",
+                    destructive.len()
+                ),
+            );
+            return Ok(Applied::Stopped);
+        }
+    }
+    if opts.dry_run {
+        print_dry_run(&steps, &database, &client, out);
+        return Ok(Applied::Complete);
+    }
+
+    // Creating the database and the runner's tables is idempotent: no lock needed.
+    let create = |sql: String| client.exec(&sql, None);
+    create(format!(
+        "CREATE DATABASE IF NOT EXISTS {}",
+        ident(&database)
+    ))
+    .and_then(|_| journal.create())
+    .and_then(|_| lock::create(&client, &database))
+    .map_err(|e| format!("cannot prepare {database} for the journal: {e}"))?;
+    let owner = random_hex(16);
+    let _lock = match Lock::acquire(endpoint, &database, &owner, &holder()) {
+        Ok(l) => l,
+        Err(LockError::Held { holder, since }) => {
+            w(
+                out,
+                format!(
+                    "another chplan apply is running on {database} ({holder}, since {since} UTC); \
+                     nothing was applied. Run again once it has finished (a crashed runner's \
+                     lock expires after a minute)."
+                ),
+            );
+            return Ok(Applied::Stopped);
+        }
+        Err(LockError::Client(e)) => return Err(format!("cannot take the apply lock: {e}")),
+    };
+    // Under the lock, look again: another runner may have applied some of it meanwhile.
+    let steps = pending_steps(&plans, &journal)?;
+    if let Some(s) = steps
+        .iter()
+        .find(|s| s.op.destructive && !opts.yes_destructive)
+        && !destructive.iter().any(|d| d.op.id == s.op.id)
+    {
+        return Err(format!(
+            "destructive operation {} of plan {} appeared while waiting for the lock; run again",
+            s.op.id, s.plan.id
+        ));
+    }
+
+    let mut current_plan = "";
+    for step in &steps {
+        if step.plan.id != current_plan {
+            current_plan = &step.plan.id;
+            let done = step.index;
+            w(
+                out,
+                if done == 0 {
+                    format!(
+                        "applying {} ({} operations) to {database} at {}",
+                        step.plan.id,
+                        step.plan.operations.len(),
+                        client.display_url()
+                    )
+                } else {
+                    format!(
+                        "resuming {} at operation {} of {} ({})",
+                        step.plan.id,
+                        done + 1,
+                        step.plan.operations.len(),
+                        step.op.id
+                    )
+                },
+            );
+        }
+        if let Err(message) = run_step(&client, &journal, &database, step, out) {
+            w(out, message);
+            return Ok(Applied::Stopped);
+        }
+    }
+    w(
+        out,
+        format!(
+            "{database}: applied {} operation(s); all {} plan(s) done",
+            steps.len(),
+            plans.len()
+        ),
+    );
+    Ok(Applied::Complete)
+}
+
+/// Runs one operation between its journal rows. `Err` is the message for the user.
+fn run_step(
+    client: &Client,
+    journal: &Journal<'_>,
+    database: &str,
+    step: &Step<'_>,
+    out: &mut dyn Write,
+) -> Result<(), String> {
+    let op = step.op;
+    let position = format!(
+        "operation {} ({} of {}) of plan {}",
+        op.id,
+        step.index + 1,
+        step.plan.operations.len(),
+        step.plan.id
+    );
+    let query_id = format!(
+        "chplan-{}-{}-{}",
+        step.plan.id,
+        step.index + 1,
+        random_hex(6)
+    );
+    let checksum = sql_checksum(&op.sql);
+    let started_at_ms = now_millis();
+    let record = |outcome, error: &str| {
+        journal
+            .record(&Record {
+                plan_id: &step.plan.id,
+                op_index: step.index as u32,
+                op_id: &op.id,
+                sql_sha256: &checksum,
+                outcome,
+                error,
+                query_id: &query_id,
+                started_at_ms,
+            })
+            .map_err(|e| format!("cannot write the journal before {position}: {e}"))
+    };
+    record(Outcome::Started, "")?;
+
+    // A backfill that started before may have copied part of its rows: empty the target so
+    // the copy is whole and never doubled.
+    if step.restart
+        && op.kind == OpKind::Backfill
+        && let Some(b) = &op.backfill
+    {
+        let _ = writeln!(
+            out,
+            "  restarting backfill {}: emptying {} first",
+            op.id, b.target
+        );
+        let sql = format!("TRUNCATE TABLE {}.{}", ident(database), ident(&b.target));
+        if let Err(e) = client.exec(&sql, Some(&format!("{query_id}-truncate"))) {
+            let _ = record(Outcome::Failed, &e.to_string());
+            return Err(failure(&position, &query_id, &e));
+        }
+    }
+
+    let started = Instant::now();
+    let result = client.run(
+        &op.sql,
+        super::client::Request {
+            database: Some(database),
+            query_id: Some(&query_id),
+            ..Default::default()
+        },
+    );
+    match result {
+        Ok(_) => {
+            // The statement ran; if this row cannot be written, the next apply runs it again
+            // (chplan's DDL is written to be repeatable: IF [NOT] EXISTS).
+            record(Outcome::Done, "")?;
+            let _ = writeln!(
+                out,
+                "  ok  {} ({:.2} s)",
+                op.id,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Err(e) => {
+            let _ = record(Outcome::Failed, &e.to_string());
+            Err(failure(&position, &query_id, &e))
+        }
+    }
+}
+
+fn failure(position: &str, query_id: &str, e: &ClientError) -> String {
+    let hint = match e {
+        ClientError::Transport(_) => {
+            "the statement may or may not have run; run apply again to retry it"
+        }
+        ClientError::Server { .. } => {
+            "operations after it were not run; fix the plan (then `chplan reseal`) or the \
+             database, and run apply again: it resumes at this operation"
+        }
+    };
+    format!("error: {position} failed (query_id {query_id}):\n  {e}\n{hint}")
+}
+
+fn print_dry_run(steps: &[Step<'_>], database: &str, client: &Client, out: &mut dyn Write) {
+    let _ = writeln!(
+        out,
+        "dry run against {database} at {}: {} operation(s) would run",
+        client.display_url(),
+        steps.len()
+    );
+    for s in steps {
+        let _ = writeln!(
+            out,
+            "\n-- {} [{}/{}] {}{}{}\n{};",
+            s.plan.id,
+            s.index + 1,
+            s.plan.operations.len(),
+            s.op.id,
+            if s.op.destructive {
+                " (destructive)"
+            } else {
+                ""
+            },
+            if s.restart {
+                " (restarted: it did not finish before)"
+            } else {
+                ""
+            },
+            s.op.sql.trim_end().trim_end_matches(';')
+        );
+    }
+    let _ = writeln!(out, "\ndry run: nothing was changed");
+}
+
+/// Who holds the lock, for the message another runner shows.
+fn holder() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "unknown host".into());
+    format!("pid {} on {host}", std::process::id())
+}

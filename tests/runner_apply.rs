@@ -1,0 +1,428 @@
+//! `chplan apply` and `chplan status` through the binary, against the real ClickHouse engine
+//! (chDB behind tests/chfront): tables, rows, the journal, resume, refusals, the lock.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+
+const EVENTS: &str = r#"
+table events version="0.1" {
+    column id String
+    column name String
+    order-by id
+}
+"#;
+
+const USERS: &str = r#"
+table users {
+    column id UInt64
+    column email String
+    order-by id
+}
+"#;
+
+/// A project for `database` with the given schema files.
+fn project(database: &str, files: &[(&str, &str)]) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("chplan.kdl"),
+        format!("database {database}\n"),
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("schemas")).unwrap();
+    write_schemas(dir.path(), files);
+    dir
+}
+
+fn write_schemas(dir: &Path, files: &[(&str, &str)]) {
+    for (name, text) in files {
+        std::fs::write(dir.join("schemas").join(name), text).unwrap();
+    }
+}
+
+fn chplan(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chplan"))
+        .arg("--project")
+        .arg(dir)
+        .args(args)
+        .env_remove("CLICKHOUSE_USER")
+        .env_remove("CLICKHOUSE_PASSWORD")
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Runs a command that must succeed; its output.
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let o = chplan(dir, args);
+    assert!(o.status.success(), "chplan {args:?} failed:\n{}", text(&o));
+    text(&o)
+}
+
+/// Runs a command that must exit 1; its output.
+fn fails(dir: &Path, args: &[&str]) -> String {
+    let o = chplan(dir, args);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "chplan {args:?} should exit 1:\n{}",
+        text(&o)
+    );
+    text(&o)
+}
+
+fn apply(dir: &Path, extra: &[&str]) -> String {
+    let url = support::clickhouse().url();
+    let mut args = vec!["apply", "--url", url];
+    args.extend_from_slice(extra);
+    ok(dir, &args)
+}
+
+fn apply_fails(dir: &Path, extra: &[&str]) -> String {
+    let url = support::clickhouse().url();
+    let mut args = vec!["apply", "--url", url];
+    args.extend_from_slice(extra);
+    fails(dir, &args)
+}
+
+fn q(sql: &str) -> String {
+    support::clickhouse().exec(sql).trim().to_owned()
+}
+
+fn columns(db: &str, table: &str) -> String {
+    q(&format!(
+        "SELECT groupArray(name) FROM (SELECT name FROM system.columns \
+         WHERE database = '{db}' AND table = '{table}' ORDER BY position)"
+    ))
+}
+
+/// Journal rows of a plan as `index:outcome` in recorded order.
+fn journal(db: &str, plan: &str) -> Vec<String> {
+    q(&format!(
+        "SELECT concat(toString(op_index), ':', outcome) FROM {db}._chplan_journal \
+         WHERE plan_id = '{plan}' ORDER BY op_index, recorded_at"
+    ))
+    .lines()
+    .map(str::to_owned)
+    .collect()
+}
+
+fn unique_database(prefix: &str) -> String {
+    // Not created: apply must create it.
+    let name = support::clickhouse().fresh_database(prefix);
+    q(&format!("DROP DATABASE {name}"));
+    name
+}
+
+fn plan_file(dir: &Path, id: &str) -> std::path::PathBuf {
+    dir.join("migrations").join(id).join("plan.yaml")
+}
+
+fn edit_plan(dir: &Path, id: &str, from: &str, to: &str) {
+    let path = plan_file(dir, id);
+    let yaml = std::fs::read_to_string(&path).unwrap();
+    assert!(yaml.contains(from), "{from} not in {yaml}");
+    std::fs::write(&path, yaml.replacen(from, to, 1)).unwrap();
+    ok(dir, &["reseal"]);
+}
+
+#[test]
+fn applies_plans_in_order_and_keeps_rows() {
+    let db = unique_database("runner_cycle");
+    let p = project(&db, &[("events.kdl", EVENTS)]);
+    ok(p.path(), &["plan", "--name", "init"]);
+    let out = apply(p.path(), &[]);
+    assert!(out.contains("ok  create-table:events_0_1"), "{out}");
+    assert_eq!(columns(&db, "events_0_1"), "['id','name']");
+    q(&format!(
+        "INSERT INTO {db}.events_0_1 VALUES ('a', 'x'), ('b', 'y')"
+    ));
+
+    write_schemas(
+        p.path(),
+        &[(
+            "events.kdl",
+            &EVENTS.replace(
+                "column name String",
+                "column name String\n    column status String",
+            ),
+        )],
+    );
+    ok(p.path(), &["plan", "--name", "add_status"]);
+    let status = ok(p.path(), &["status", "--url", support::clickhouse().url()]);
+    assert!(status.contains("applied  0001_init"), "{status}");
+    assert!(status.contains("pending  0002_add_status"), "{status}");
+
+    apply(p.path(), &[]);
+    assert_eq!(columns(&db, "events_0_1"), "['id','name','status']");
+    assert_eq!(q(&format!("SELECT count() FROM {db}.events_0_1")), "2");
+    assert_eq!(journal(&db, "0001_init"), ["0:started", "0:done"]);
+    assert_eq!(journal(&db, "0002_add_status"), ["0:started", "0:done"]);
+
+    // Nothing left: a third run does nothing and writes no journal row.
+    let out = apply(p.path(), &[]);
+    assert!(out.contains("nothing to do"), "{out}");
+    assert_eq!(journal(&db, "0002_add_status").len(), 2);
+    let status = ok(p.path(), &["status", "--url", support::clickhouse().url()]);
+    assert!(status.contains("applied  0002_add_status"), "{status}");
+}
+
+#[test]
+fn dry_run_changes_nothing() {
+    let db = unique_database("runner_dry");
+    let p = project(&db, &[("events.kdl", EVENTS)]);
+    ok(p.path(), &["plan", "--name", "init"]);
+    let out = apply(p.path(), &["--dry-run"]);
+    assert!(out.contains("CREATE TABLE IF NOT EXISTS"), "{out}");
+    assert!(out.contains("nothing was changed"), "{out}");
+    assert_eq!(
+        q(&format!(
+            "SELECT count() FROM system.databases WHERE name = '{db}'"
+        )),
+        "0"
+    );
+}
+
+#[test]
+fn a_failed_operation_is_resumed_after_the_fix() {
+    let db = unique_database("runner_resume");
+    let p = project(&db, &[("events.kdl", EVENTS), ("users.kdl", USERS)]);
+    ok(p.path(), &["plan", "--name", "init"]);
+    let yaml = std::fs::read_to_string(plan_file(p.path(), "0001_init")).unwrap();
+    // The second operation (tables come in name order: events_0_1, users).
+    let good = format!("CREATE TABLE IF NOT EXISTS `{db}`.`users`");
+    assert!(yaml.find("events_0_1") < yaml.find(&good), "{yaml}");
+    edit_plan(
+        p.path(),
+        "0001_init",
+        &good,
+        &format!("CREATE TABLEZ `{db}`.`users`"),
+    );
+
+    let out = apply_fails(p.path(), &[]);
+    assert!(out.contains("ok  create-table:events_0_1"), "{out}");
+    assert!(
+        out.contains("operation create-table:users (2 of 2) of plan 0001_init failed"),
+        "{out}"
+    );
+    assert!(out.contains("ClickHouse error 62 (SYNTAX_ERROR)"), "{out}");
+    assert_eq!(
+        journal(&db, "0001_init"),
+        ["0:started", "0:done", "1:started", "1:failed"]
+    );
+    let status = ok(p.path(), &["status", "--url", support::clickhouse().url()]);
+    assert!(
+        status.contains("stopped  0001_init at operation 2 of 2 (create-table:users), failed: ClickHouse error 62"),
+        "{status}"
+    );
+
+    edit_plan(
+        p.path(),
+        "0001_init",
+        &format!("CREATE TABLEZ `{db}`.`users`"),
+        &good,
+    );
+    let out = apply(p.path(), &[]);
+    assert!(
+        out.contains("resuming 0001_init at operation 2 of 2"),
+        "{out}"
+    );
+    assert!(!out.contains("create-table:events_0_1"), "{out}");
+    assert_eq!(
+        journal(&db, "0001_init"),
+        [
+            "0:started",
+            "0:done",
+            "1:started",
+            "1:failed",
+            "1:started",
+            "1:done"
+        ]
+    );
+    assert_eq!(columns(&db, "users"), "['id','email']");
+}
+
+#[test]
+fn changed_sql_of_an_applied_operation_is_refused() {
+    let db = unique_database("runner_changed");
+    let p = project(&db, &[("events.kdl", EVENTS)]);
+    ok(p.path(), &["plan", "--name", "init"]);
+    apply(p.path(), &[]);
+    edit_plan(p.path(), "0001_init", "ORDER BY id", "ORDER BY (id, name)");
+    let out = apply_fails(p.path(), &[]);
+    assert!(
+        out.contains(
+            "operation create-table:events_0_1 of plan 0001_init changed after it was applied"
+        ),
+        "{out}"
+    );
+    let status = fails(p.path(), &["status", "--url", support::clickhouse().url()]);
+    assert!(status.contains("changed after it was applied"), "{status}");
+}
+
+#[test]
+fn destructive_operations_need_approval() {
+    let db = unique_database("runner_destructive");
+    let p = project(&db, &[("events.kdl", EVENTS), ("users.kdl", USERS)]);
+    ok(p.path(), &["plan", "--name", "init"]);
+    apply(p.path(), &[]);
+    std::fs::remove_file(p.path().join("schemas/users.kdl")).unwrap();
+    write_schemas(
+        p.path(),
+        &[(
+            "events.kdl",
+            &EVENTS.replace(
+                "column name String",
+                "column name String\n    column status String",
+            ),
+        )],
+    );
+    ok(p.path(), &["plan", "--name", "drop_users", "--yes-all"]);
+
+    let out = apply_fails(p.path(), &[]);
+    assert!(
+        out.contains("1 destructive operation(s) pending, nothing was applied"),
+        "{out}"
+    );
+    assert!(out.contains("drop-table:users"), "{out}");
+    assert_eq!(
+        columns(&db, "events_0_1"),
+        "['id','name']",
+        "nothing applied"
+    );
+    assert!(journal(&db, "0002_drop_users").is_empty());
+
+    apply(p.path(), &["--yes-destructive"]);
+    assert_eq!(q(&format!("EXISTS TABLE {db}.users")), "0");
+    assert_eq!(columns(&db, "events_0_1"), "['id','name','status']");
+}
+
+#[test]
+fn a_held_lock_stops_a_second_apply() {
+    let db = unique_database("runner_lock");
+    let p = project(&db, &[("events.kdl", EVENTS)]);
+    ok(p.path(), &["plan", "--name", "init"]);
+    apply(p.path(), &[]);
+    write_schemas(
+        p.path(),
+        &[(
+            "events.kdl",
+            &EVENTS.replace(
+                "column name String",
+                "column name String\n    column status String",
+            ),
+        )],
+    );
+    ok(p.path(), &["plan", "--name", "add_status"]);
+
+    // Another runner's live claim.
+    q(&format!(
+        "INSERT INTO {db}._chplan_lock (owner, holder, released, ttl_seconds) \
+         VALUES ('other', 'pid 1 on elsewhere', 0, 600)"
+    ));
+    let out = apply_fails(p.path(), &[]);
+    assert!(
+        out.contains(&format!(
+            "another chplan apply is running on {db} (pid 1 on elsewhere"
+        )),
+        "{out}"
+    );
+    assert_eq!(columns(&db, "events_0_1"), "['id','name']");
+
+    q(&format!(
+        "INSERT INTO {db}._chplan_lock (owner, holder, released, ttl_seconds) \
+         VALUES ('other', 'pid 1 on elsewhere', 1, 600)"
+    ));
+    apply(p.path(), &[]);
+    assert_eq!(columns(&db, "events_0_1"), "['id','name','status']");
+}
+
+#[test]
+fn concurrent_applies_do_not_interleave() {
+    let db = unique_database("runner_concurrent");
+    let tables: Vec<(String, String)> = (0..6)
+        .map(|i| {
+            (
+                format!("t{i}.kdl"),
+                format!("table t{i} {{\n    column id UInt64\n    order-by id\n}}\n"),
+            )
+        })
+        .collect();
+    let files: Vec<(&str, &str)> = tables
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let p = project(&db, &files);
+    ok(p.path(), &["plan", "--name", "init"]);
+    // Both runners need the runner's tables; the first apply of a database creates them, and
+    // creation is idempotent, so the race starts from an existing, empty database.
+    q(&format!("CREATE DATABASE {db}"));
+
+    let url = support::clickhouse().url().to_owned();
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_chplan"))
+            .arg("--project")
+            .arg(p.path())
+            .args(["apply", "--url", &url])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    let outputs = format!("{}\n---\n{}", text(&a), text(&b));
+    assert!(a.status.success() || b.status.success(), "{outputs}");
+    for o in [&a, &b] {
+        assert!(
+            o.status.success() || text(o).contains("another chplan apply is running"),
+            "{outputs}"
+        );
+    }
+    // Every operation ran exactly once.
+    let rows = journal(&db, "0001_init");
+    let expected: Vec<String> = (0..6)
+        .flat_map(|i| [format!("{i}:started"), format!("{i}:done")])
+        .collect();
+    assert_eq!(rows, expected, "{outputs}");
+}
+
+#[test]
+fn a_restarted_backfill_empties_its_target_first() {
+    let db = unique_database("runner_backfill");
+    let p = project(&db, &[("events.kdl", EVENTS)]);
+    ok(p.path(), &["plan", "--name", "init"]);
+    apply(p.path(), &[]);
+    q(&format!(
+        "INSERT INTO {db}.events_0_1 VALUES ('a', 'x'), ('b', 'y'), ('c', 'z')"
+    ));
+    let bumped = EVENTS
+        .replace(r#"version="0.1""#, r#"version="0.2""#)
+        .replace("order-by id", "order-by name id");
+    write_schemas(p.path(), &[("events.kdl", &bumped)]);
+    ok(p.path(), &["plan", "--name", "reorder", "--yes-all"]);
+    // The backfill fails after part of the rows were copied: its INSERT is broken, and one
+    // row is copied by hand, as an interrupted INSERT ... SELECT would leave it.
+    edit_plan(p.path(), "0002_reorder", "INSERT INTO", "INSERTZ INTO");
+    let out = apply_fails(p.path(), &["--yes-destructive"]);
+    assert!(out.contains("backfill"), "{out}");
+    q(&format!(
+        "INSERT INTO {db}.events_0_2 SELECT * FROM {db}.events_0_1 LIMIT 1"
+    ));
+
+    edit_plan(p.path(), "0002_reorder", "INSERTZ INTO", "INSERT INTO");
+    let out = apply(p.path(), &["--yes-destructive"]);
+    assert!(out.contains("restarting backfill"), "{out}");
+    assert_eq!(q(&format!("SELECT count() FROM {db}.events_0_2")), "3");
+    assert_eq!(q(&format!("EXISTS TABLE {db}.events_0_1")), "0");
+}
