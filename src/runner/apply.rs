@@ -77,6 +77,11 @@ pub fn apply(
     // A first look without the lock: refusals (changed SQL, destructive) and dry runs need
     // no write to the server.
     let steps = pending_steps(&plans, &journal)?;
+    // Drift check before anything runs: operations written for one shape must not meet
+    // another (docs/runner.md says what is compared).
+    if !super::drift::before_apply(&client, dir, &database, out)? {
+        return Ok(Applied::Stopped);
+    }
     if steps.is_empty() {
         w(
             out,

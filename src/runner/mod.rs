@@ -6,6 +6,8 @@
 
 pub mod apply;
 pub mod client;
+pub mod drift;
+pub mod introspect;
 pub mod journal;
 pub mod lock;
 pub mod progress;

@@ -8,7 +8,8 @@ use super::client::{Client, Endpoint};
 use super::journal::{Journal, Outcome};
 use super::progress::{OpState, load_plans, plan_states};
 
-/// Writes one line per plan; `Ok(false)` when a plan changed after it was applied.
+/// Writes one line per plan, then the drift check's result; `Ok(false)` when a plan changed
+/// after it was applied or the database drifted.
 pub fn status(
     endpoint: &Endpoint,
     dir: &MigrationDir,
@@ -56,5 +57,9 @@ pub fn status(
         };
         let _ = writeln!(out, "{line}");
     }
-    Ok(consistent)
+    let drift = super::drift::check(&client, dir)?;
+    for line in super::drift::describe(&drift, &database) {
+        let _ = writeln!(out, "{line}");
+    }
+    Ok(consistent && !matches!(drift, super::drift::Drift::Found(_)))
 }
