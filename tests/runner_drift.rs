@@ -1,0 +1,290 @@
+//! The drift check of `chplan apply` and `chplan status`, through the binary, against the real
+//! ClickHouse engine: changes made outside chplan stop the next apply and are named; formatting,
+//! externally-managed tables and unmanaged tables are not drift.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+
+const EXTERNAL: &str = r#"
+table ext_orders {
+    lifecycle externally-managed
+    column order_id UInt64
+    column customer_id UInt64
+}
+"#;
+
+const EVENTS: &str = r#"
+table events version="0.1" {
+    column id String
+    column status "LowCardinality(String)"
+    column n UInt32 default="1+1"
+    order-by id
+}
+
+view by_status {
+    select "SELECT status, count() AS c FROM events GROUP BY status"
+}
+"#;
+
+const USERS: &str = r#"
+table users {
+    column id UInt64
+    order-by id
+}
+"#;
+
+/// A project for a fresh database holding the externally-managed table, with everything
+/// planned and applied.
+fn applied_project(prefix: &str) -> (TempDir, String) {
+    let db = support::clickhouse().fresh_database(prefix);
+    q(&format!(
+        "CREATE TABLE {db}.ext_orders (order_id UInt64, customer_id UInt64) \
+         ENGINE = MergeTree ORDER BY order_id"
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("chplan.kdl"), format!("database {db}\n")).unwrap();
+    std::fs::create_dir(dir.path().join("schemas")).unwrap();
+    write_schema(
+        dir.path(),
+        "schema.kdl",
+        &format!("{EXTERNAL}{EVENTS}{USERS}"),
+    );
+    ok(dir.path(), &["plan", "--name", "init"]);
+    let out = ok(dir.path(), &apply_args(&[]));
+    assert!(out.contains("ok  create-table:events_0_1"), "{out}");
+    (dir, db)
+}
+
+/// Plans a change to `users` only: a pending plan that leaves `events_0_1` and the view alone.
+fn plan_users_change(dir: &Path) {
+    write_schema(
+        dir,
+        "schema.kdl",
+        &format!(
+            "{EXTERNAL}{EVENTS}{}",
+            USERS.replace(
+                "column id UInt64",
+                "column id UInt64\n    column email String"
+            )
+        ),
+    );
+    ok(dir, &["plan", "--name", "users_email"]);
+}
+
+fn write_schema(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join("schemas").join(name), text).unwrap();
+}
+
+fn chplan(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chplan"))
+        .arg("--project")
+        .arg(dir)
+        .args(args)
+        .env_remove("CLICKHOUSE_USER")
+        .env_remove("CLICKHOUSE_PASSWORD")
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+fn ok(dir: &Path, args: &[&str]) -> String {
+    let o = chplan(dir, args);
+    assert!(o.status.success(), "chplan {args:?} failed:\n{}", text(&o));
+    text(&o)
+}
+
+fn fails(dir: &Path, args: &[&str]) -> String {
+    let o = chplan(dir, args);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "chplan {args:?} should exit 1:\n{}",
+        text(&o)
+    );
+    text(&o)
+}
+
+fn apply_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["apply", "--url", support::clickhouse().url()];
+    args.extend_from_slice(extra);
+    args
+}
+
+fn status_args() -> Vec<&'static str> {
+    vec!["status", "--url", support::clickhouse().url()]
+}
+
+fn q(sql: &str) -> String {
+    support::clickhouse().exec(sql).trim().to_owned()
+}
+
+fn columns(db: &str, table: &str) -> String {
+    q(&format!(
+        "SELECT groupArray(name) FROM (SELECT name FROM system.columns \
+         WHERE database = '{db}' AND table = '{table}' ORDER BY position)"
+    ))
+}
+
+/// With a pending plan, apply refuses, names `expected` and applies nothing; status names it
+/// too and exits 1.
+fn assert_refused(dir: &Path, db: &str, expected: &str) {
+    plan_users_change(dir);
+    let out = fails(dir, &apply_args(&[]));
+    assert!(out.contains(expected), "{expected} not in:\n{out}");
+    assert!(out.contains("nothing was applied"), "{out}");
+    assert_eq!(columns(db, "users"), "['id']", "nothing may be applied");
+    let status = fails(dir, &status_args());
+    assert!(status.contains(expected), "{expected} not in:\n{status}");
+    assert!(status.contains("pending  0002_users_email"), "{status}");
+}
+
+#[test]
+fn an_untouched_database_has_no_drift() {
+    let (p, db) = applied_project("drift_clean");
+    let status = ok(p.path(), &status_args());
+    assert!(status.contains("drift: up to date, no drift"), "{status}");
+    let out = ok(p.path(), &apply_args(&[]));
+    assert!(out.contains("no drift"), "{out}");
+    assert!(out.contains("nothing to do"), "{out}");
+
+    plan_users_change(p.path());
+    let out = ok(p.path(), &apply_args(&[]));
+    assert!(out.contains("drift: no drift"), "{out}");
+    assert_eq!(columns(&db, "users"), "['id','email']");
+}
+
+#[test]
+fn an_added_column_stops_the_next_apply() {
+    let (p, db) = applied_project("drift_add");
+    q(&format!(
+        "ALTER TABLE {db}.events_0_1 ADD COLUMN extra String"
+    ));
+    assert_refused(
+        p.path(),
+        &db,
+        "events_0_1: column extra: not in the state (extra column of type String)",
+    );
+}
+
+#[test]
+fn a_changed_type_stops_the_next_apply() {
+    let (p, db) = applied_project("drift_type");
+    q(&format!(
+        "ALTER TABLE {db}.events_0_1 MODIFY COLUMN status String"
+    ));
+    assert_refused(
+        p.path(),
+        &db,
+        "events_0_1: column status: expected LowCardinality(String), found String",
+    );
+}
+
+#[test]
+fn a_changed_default_stops_the_next_apply() {
+    let (p, db) = applied_project("drift_default");
+    q(&format!(
+        "ALTER TABLE {db}.events_0_1 MODIFY COLUMN n UInt32 DEFAULT 3"
+    ));
+    assert_refused(
+        p.path(),
+        &db,
+        "events_0_1: column n: DEFAULT expression: expected 1 + 1, found 3",
+    );
+}
+
+#[test]
+fn a_dropped_view_stops_the_next_apply() {
+    let (p, db) = applied_project("drift_view");
+    q(&format!("DROP VIEW {db}.by_status"));
+    assert_refused(p.path(), &db, "by_status: missing (expected a view)");
+}
+
+#[test]
+fn a_changed_view_stops_the_next_apply() {
+    let (p, db) = applied_project("drift_view_select");
+    q(&format!("DROP VIEW {db}.by_status"));
+    q(&format!(
+        "CREATE VIEW {db}.by_status AS SELECT status, count() AS c FROM {db}.events_0_1 \
+         WHERE n > 0 GROUP BY status"
+    ));
+    assert_refused(p.path(), &db, "by_status: SELECT: expected");
+}
+
+#[test]
+fn a_table_replaced_by_a_view_is_the_wrong_kind() {
+    let (p, db) = applied_project("drift_kind");
+    q(&format!("DROP TABLE {db}.users"));
+    q(&format!(
+        "CREATE VIEW {db}.users AS SELECT toUInt64(1) AS id"
+    ));
+    // The pending plan changes `users`, so only status (nothing pending) compares it.
+    let status = fails(p.path(), &status_args());
+    assert!(
+        status.contains("users: expected a table, found a view"),
+        "{status}"
+    );
+}
+
+#[test]
+fn formatting_externally_managed_and_unmanaged_changes_are_not_drift() {
+    let (p, db) = applied_project("drift_benign");
+    // The same SELECT spelled differently: lowercase keywords, spaces, newlines, qualified.
+    q(&format!("DROP VIEW {db}.by_status"));
+    q(&format!(
+        "CREATE VIEW {db}.by_status AS select   status,\n  count()   as c\nfrom {db}.events_0_1\n\
+         group   by status"
+    ));
+    // Outside chplan's care: an externally-managed table and a table the schemas never name.
+    q(&format!(
+        "ALTER TABLE {db}.ext_orders ADD COLUMN amount Float64"
+    ));
+    q(&format!(
+        "CREATE TABLE {db}.scratch (x UInt8) ENGINE = MergeTree ORDER BY x"
+    ));
+    let status = ok(p.path(), &status_args());
+    assert!(status.contains("drift: up to date, no drift"), "{status}");
+
+    plan_users_change(p.path());
+    let out = ok(p.path(), &apply_args(&[]));
+    assert!(out.contains("drift: no drift"), "{out}");
+    assert_eq!(columns(&db, "users"), "['id','email']");
+}
+
+#[test]
+fn an_object_the_plan_creates_must_not_exist_with_another_shape() {
+    let (p, db) = applied_project("drift_create");
+    // Someone made `orders` by hand before the plan that creates it ran: CREATE TABLE IF NOT
+    // EXISTS would keep theirs.
+    q(&format!(
+        "CREATE TABLE {db}.orders (id String) ENGINE = MergeTree ORDER BY id"
+    ));
+    write_schema(
+        p.path(),
+        "orders.kdl",
+        "table orders {\n    column id UInt64\n    order-by id\n}\n",
+    );
+    ok(p.path(), &["plan", "--name", "orders"]);
+    let out = fails(p.path(), &apply_args(&[]));
+    assert!(
+        out.contains("orders: column id: expected UInt64, found String"),
+        "{out}"
+    );
+
+    // The same shape is fine: the create does nothing and the plan completes.
+    q(&format!("DROP TABLE {db}.orders"));
+    q(&format!(
+        "CREATE TABLE {db}.orders (id UInt64) ENGINE = MergeTree ORDER BY id"
+    ));
+    ok(p.path(), &apply_args(&[]));
+}
