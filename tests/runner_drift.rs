@@ -288,3 +288,104 @@ fn an_object_the_plan_creates_must_not_exist_with_another_shape() {
     ));
     ok(p.path(), &apply_args(&[]));
 }
+
+/// Every golden plan scenario the engine can run, planned and applied through the binary:
+/// after each apply the database is exactly `state.json`, so any drift reported is a false
+/// alarm of the check (a canonical form the comparison does not know).
+#[test]
+fn golden_scenarios_have_no_drift_after_apply() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden/plan");
+    let mut scenarios: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    scenarios.sort();
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for dir in scenarios {
+        let before = dir.join("before");
+        let config = std::fs::read_to_string(before.join("chplan.kdl")).unwrap();
+        // Refused plans, known failures, and clusters (chDB has none) do not reach a state.
+        if dir.join("expect-error.md").exists()
+            || dir.join("known-failure.md").exists()
+            || config.contains("cluster")
+        {
+            continue;
+        }
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        if let Err(e) = golden_scenario(&dir, &config) {
+            problems.push(format!("{name}: {e}"));
+        }
+        checked += 1;
+    }
+    assert!(checked > 10, "only {checked} scenarios ran");
+    assert!(problems.is_empty(), "{}", problems.join("\n\n"));
+}
+
+fn golden_scenario(dir: &Path, config: &str) -> Result<(), String> {
+    let db = support::clickhouse().fresh_database("drift_golden");
+    let project = tempfile::tempdir().unwrap();
+    let p = project.path();
+    let old_db = config
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("database "))
+        .ok_or("no database in chplan.kdl")?
+        .trim()
+        .to_owned();
+    std::fs::write(p.join("chplan.kdl"), config.replace(&old_db, &db)).unwrap();
+    copy_dir(&dir.join("before/schemas"), &p.join("schemas"));
+    if let Ok(setup) = std::fs::read_to_string(dir.join("setup.sql")) {
+        for statement in setup.split(';').filter(|s| !s.trim().is_empty()) {
+            let reply = support::clickhouse().request(statement, &[("database", &db)], &[]);
+            if reply.status != 200 {
+                return Err(format!("setup.sql: {}", reply.body));
+            }
+        }
+    }
+    let options: Vec<String> = std::fs::read_to_string(dir.join("options"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| format!("--{}", l.trim().replace('_', "-")))
+        .collect();
+    let run = |args: &[&str]| -> Result<String, String> {
+        let o = chplan(p, args);
+        if o.status.success() {
+            Ok(text(&o))
+        } else {
+            Err(format!("chplan {args:?} failed:\n{}", text(&o)))
+        }
+    };
+    for (step, schemas) in [("before", "before/schemas"), ("after", "after/schemas")] {
+        if step == "after" {
+            std::fs::remove_dir_all(p.join("schemas")).unwrap();
+            copy_dir(&dir.join(schemas), &p.join("schemas"));
+        }
+        let mut args = vec!["plan", "--name", step, "--yes-destructive"];
+        args.extend(options.iter().map(String::as_str));
+        run(&args)?;
+        // An empty `before/` makes no plan: nothing to apply yet.
+        if std::fs::read_dir(p.join("migrations")).map_or(true, |d| d.count() == 0) {
+            continue;
+        }
+        run(&apply_args(&["--yes-destructive"]))?;
+        let status = run(&status_args())?;
+        if !status.contains("drift: up to date, no drift") {
+            return Err(format!("after plan {step}:\n{status}"));
+        }
+    }
+    Ok(())
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    // A scenario starting from nothing has no `before/schemas`.
+    let Ok(entries) = std::fs::read_dir(from) else {
+        return;
+    };
+    for entry in entries {
+        let entry = entry.unwrap();
+        if entry.path().is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
