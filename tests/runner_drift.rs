@@ -28,6 +28,16 @@ table events version="0.1" {
 view by_status {
     select "SELECT status, count() AS c FROM events GROUP BY status"
 }
+
+table counts {
+    column status "LowCardinality(String)"
+    column c UInt64
+    order-by status
+}
+
+materialized-view counts_mv to=counts {
+    select "SELECT status, toUInt64(1) AS c FROM events"
+}
 "#;
 
 const USERS: &str = r#"
@@ -232,6 +242,41 @@ fn a_table_replaced_by_a_view_is_the_wrong_kind() {
     let status = fails(p.path(), &status_args());
     assert!(
         status.contains("users: expected a table, found a view"),
+        "{status}"
+    );
+}
+
+#[test]
+fn a_materialized_view_writing_elsewhere_stops_the_next_apply() {
+    let (p, db) = applied_project("drift_mv");
+    q(&format!("CREATE TABLE {db}.counts_copy AS {db}.counts"));
+    q(&format!("DROP VIEW {db}.counts_mv"));
+    q(&format!(
+        "CREATE MATERIALIZED VIEW {db}.counts_mv TO {db}.counts_copy AS \
+         SELECT status, toUInt64(1) AS c FROM {db}.events_0_1"
+    ));
+    assert_refused(
+        p.path(),
+        &db,
+        "counts_mv: target: expected TO counts, found TO counts_copy",
+    );
+}
+
+#[test]
+fn a_recreated_table_with_another_engine_and_key_is_drift() {
+    let (p, db) = applied_project("drift_engine");
+    q(&format!("DROP TABLE {db}.counts"));
+    q(&format!(
+        "CREATE TABLE {db}.counts (status LowCardinality(String), c UInt64) \
+         ENGINE = ReplacingMergeTree ORDER BY (c, status)"
+    ));
+    let status = fails(p.path(), &status_args());
+    assert!(
+        status.contains("counts: engine: expected MergeTree, found ReplacingMergeTree"),
+        "{status}"
+    );
+    assert!(
+        status.contains("counts: sorting key: expected status, found c, status"),
         "{status}"
     );
 }
