@@ -39,7 +39,14 @@ pings() { curl -fsS --max-time 2 "$PING" >/dev/null 2>&1; }
 
 if [ "${1:-}" = "--stop" ]; then
     if pid="$(running_pid)"; then
-        kill "$pid" && log "stopped pid $pid"
+        kill "$pid"
+        # The server shuts down for several seconds; its data directory stays locked until it
+        # has exited, so a start right after a stop would fail.
+        for _ in $(seq 1 60); do
+            [ -d "/proc/$pid" ] || break
+            sleep 0.5
+        done
+        log "stopped pid $pid"
     else
         log "not running"
     fi
@@ -48,6 +55,12 @@ fi
 
 if pid="$(running_pid)" && pings; then
     log "already running (pid $pid) on 127.0.0.1:$HTTP_PORT"
+    exit 0
+fi
+# Started from another checkout (its own target/): as good, if it has our user.
+if pings && curl -fsS --max-time 2 -H 'X-ClickHouse-User: chplan' -H 'X-ClickHouse-Key: s3cret-pw' \
+    --data-binary 'SELECT 1' "http://127.0.0.1:$HTTP_PORT/" >/dev/null 2>&1; then
+    log "a server with user chplan already answers on 127.0.0.1:$HTTP_PORT; using it"
     exit 0
 fi
 
