@@ -13,7 +13,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::client::{Client, ClientError};
+use super::client::{Client, ClientError, Request};
 
 /// How often `system.processes` is read. Each poll is a small query of its own; twice a second
 /// is fresh enough for a person and negligible for the server.
@@ -33,14 +33,25 @@ pub struct Snapshot {
 /// The statement's row in `system.processes`, or `None` when it is not running (not started
 /// yet, or finished).
 pub fn poll(client: &Client, query_id: &str) -> Result<Option<Snapshot>, ClientError> {
+    // One attempt, not `read_rows`'s retries with back-off: a missed poll costs nothing, and
+    // retries would hold the apply up to seconds after the INSERT has ended.
+    let body = client.run(
+        "SELECT read_rows, read_bytes, total_rows_approx, elapsed \
+         FROM system.processes WHERE query_id = {id:String}\nFORMAT JSONEachRow",
+        Request {
+            params: &[("id", query_id)],
+            ..Request::default()
+        },
+    )?;
+    let Some(line) = body.lines().find(|l| !l.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let row: serde_json::Map<String, serde_json::Value> = serde_json::from_str(line)
+        .map_err(|e| ClientError::Transport(format!("unreadable row ({e}): {line}")))?;
     // `FORMAT JSONEachRow` quotes 64-bit integers by default (and old servers always do), so
     // each number is read from either a string or a number.
-    let rows = client.read_rows(
-        "SELECT read_rows, read_bytes, total_rows_approx, elapsed \
-         FROM system.processes WHERE query_id = {id:String}",
-        &[("id", query_id)],
-    )?;
-    Ok(rows.first().map(|r| Snapshot {
+    let r = &row;
+    Ok(Some(Snapshot {
         read_rows: number(r.get("read_rows")) as u64,
         read_bytes: number(r.get("read_bytes")) as u64,
         total_rows_approx: number(r.get("total_rows_approx")) as u64,
