@@ -121,6 +121,32 @@ fn watch_prints_one_summary_line_when_not_a_terminal() {
     );
     assert_eq!(err.unwrap_err().code(), Some(60));
     assert!(out.is_empty());
+
+    // Polls that all fail (nothing listens on port 1) change nothing: the INSERT's result is
+    // the result, and there is simply no line.
+    let dead = Client::new(Endpoint::parse("http://127.0.0.1:1", None, None).unwrap());
+    let id = format!("progress-dead-{}", std::process::id());
+    let mut out = Vec::new();
+    let result = backfill_progress::watch(&dead, &id, "b", Display::Summary, &mut out, || {
+        client.run(
+            &format!(
+                "INSERT INTO {db}.dst SELECT number FROM numbers(10) \
+                 WHERE sleepEachRow(0.1) = 0 SETTINGS max_block_size = 1"
+            ),
+            Request {
+                query_id: Some(&id),
+                ..Request::default()
+            },
+        )
+    });
+    result.unwrap();
+    assert!(out.is_empty(), "{:?}", String::from_utf8_lossy(&out));
+    assert_eq!(
+        support::clickhouse()
+            .exec(&format!("SELECT count() FROM {db}.dst"))
+            .trim(),
+        "40"
+    );
 }
 
 /// `chplan apply` over a real backfill of 5 million rows, stderr captured (not a terminal).
