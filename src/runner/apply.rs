@@ -7,6 +7,7 @@ use std::time::Instant;
 use crate::artifacts::plan::{OpKind, Operation, Plan};
 use crate::migrations::MigrationDir;
 
+use super::backfill_progress;
 use super::client::{Client, ClientError, Endpoint};
 use super::journal::{Journal, Outcome, Record};
 use super::lock::{self, Lock, LockError};
@@ -261,14 +262,30 @@ fn run_step(
     }
 
     let started = Instant::now();
-    let result = client.run(
-        &op.sql,
-        super::client::Request {
-            database: Some(database),
-            query_id: Some(&query_id),
-            ..Default::default()
-        },
-    );
+    let run = || {
+        client.run(
+            &op.sql,
+            super::client::Request {
+                database: Some(database),
+                query_id: Some(&query_id),
+                ..Default::default()
+            },
+        )
+    };
+    // A backfill copies rows inside ClickHouse and can run for hours: watch it through
+    // system.processes on stderr, so stdout keeps only the apply's own messages.
+    let result = if op.kind == OpKind::Backfill {
+        backfill_progress::watch(
+            client,
+            &query_id,
+            &op.id,
+            backfill_progress::Display::for_stderr(),
+            &mut std::io::stderr(),
+            run,
+        )
+    } else {
+        run()
+    };
     match result {
         Ok(_) => {
             // The statement ran; if this row cannot be written, the next apply runs it again

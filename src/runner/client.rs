@@ -167,9 +167,17 @@ pub fn parse_exception(http_status: u16, header_code: Option<&str>, body: &str) 
         let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
         if let Ok(n) = digits.parse::<u32>() {
             code.get_or_insert(n);
-            rest = after[digits.len()..].trim_start_matches('.').trim_start();
+            rest = after[digits.len()..]
+                .trim_start_matches(['.', ','])
+                .trim_start();
         }
     }
+    // Servers before 19.x wrap the message: `Code: 193, e.displayText() = DB::Exception: ...,
+    // e.what() = DB::Exception`.
+    rest = rest.strip_prefix("e.displayText() = ").unwrap_or(rest);
+    rest = rest
+        .strip_suffix(", e.what() = DB::Exception")
+        .unwrap_or(rest);
     rest = rest.strip_prefix("DB::Exception: ").unwrap_or(rest);
     // Trailing ` (version 26.9.2.1)` then ` (ERROR_NAME)`.
     if let Some(i) = rest.rfind(" (version ")
@@ -366,6 +374,20 @@ fn transport(e: ureq::Error) -> ClientError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn old_servers_wrapped_messages_are_unwrapped() {
+        let e = parse_exception(
+            401,
+            None,
+            "Code: 193, e.displayText() = DB::Exception: Wrong password for user chplan, e.what() = DB::Exception\n",
+        );
+        assert!(!e.to_string().contains("e.displayText"), "{e}");
+        assert!(
+            e.to_string().contains("Wrong password for user chplan"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn exception_bodies_parse_into_code_name_and_message() {

@@ -5,6 +5,7 @@
 //! or edited by hand can be applied. See docs/runner.md for the journal and the lock.
 
 pub mod apply;
+pub mod backfill_progress;
 pub mod client;
 pub mod drift;
 pub mod introspect;
