@@ -426,3 +426,67 @@ fn a_restarted_backfill_empties_its_target_first() {
     assert_eq!(q(&format!("SELECT count() FROM {db}.events_0_2")), "3");
     assert_eq!(q(&format!("EXISTS TABLE {db}.events_0_1")), "0");
 }
+
+/// The runner killed in the middle of a long backfill: the re-run stops the INSERT still
+/// running on the server, empties the target, copies again, and ends with every row once.
+#[test]
+fn a_runner_killed_during_a_backfill_ends_with_the_right_rows() {
+    let db = unique_database("runner_killed");
+    let big = "table big version=\"0.1\" {\n    column n UInt64\n    column s String\n    order-by n\n}\n";
+    let p = project(&db, &[("big.kdl", big)]);
+    ok(p.path(), &["plan", "--name", "init"]);
+    apply(p.path(), &[]);
+    let rows = 6_000_000u64;
+    q(&format!(
+        "INSERT INTO {db}.big_0_1 SELECT number, toString(number) FROM numbers({rows})"
+    ));
+    let bumped = big
+        .replace("version=\"0.1\"", "version=\"0.2\"")
+        .replace("order-by n", "order-by s n");
+    write_schemas(p.path(), &[("big.kdl", &bumped)]);
+    ok(p.path(), &["plan", "--name", "reorder", "--yes-all"]);
+
+    let url = support::clickhouse().url().to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chplan"))
+        .arg("--project")
+        .arg(p.path())
+        .args(["apply", "--url", &url, "--yes-destructive"])
+        .env_remove("CLICKHOUSE_USER")
+        .env_remove("CLICKHOUSE_PASSWORD")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Kill it once the backfill's INSERT is running on the server.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let running = q(&format!(
+            "SELECT count() FROM system.processes WHERE query_id LIKE 'chplan-0002_reorder-%' AND query LIKE 'INSERT INTO%big_0_2%'"
+        ));
+        if running != "0" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the backfill never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(
+        q(&format!("EXISTS TABLE {db}.big_0_1")),
+        "1",
+        "killed before the drop"
+    );
+
+    let out = apply(p.path(), &["--yes-destructive"]);
+    assert!(out.contains("restarting backfill"), "{out}");
+    assert_eq!(
+        q(&format!(
+            "SELECT count(), uniqExact(n) FROM {db}.big_0_2 FORMAT CSV"
+        )),
+        format!("{rows},{rows}")
+    );
+    assert_eq!(q(&format!("EXISTS TABLE {db}.big_0_1")), "0");
+}

@@ -40,6 +40,8 @@ struct Step<'p> {
     op: &'p Operation,
     /// A previous attempt started it and never finished.
     restart: bool,
+    /// That attempt's query id: its INSERT may still be running on the server.
+    previous_query_id: Option<String>,
 }
 
 fn pending_steps<'p>(plans: &'p [Plan], journal: &Journal<'_>) -> Result<Vec<Step<'p>>, String> {
@@ -55,6 +57,12 @@ fn pending_steps<'p>(plans: &'p [Plan], journal: &Journal<'_>) -> Result<Vec<Ste
                     index,
                     op: &plan.operations[index],
                     restart: matches!(state, OpState::Unfinished(_)),
+                    previous_query_id: match &state {
+                        OpState::Unfinished(e) if !e.query_id.is_empty() => {
+                            Some(e.query_id.clone())
+                        }
+                        _ => None,
+                    },
                 });
             }
         }
@@ -254,6 +262,17 @@ fn run_step(
             "  restarting backfill {}: emptying {} first",
             op.id, b.target
         );
+        // Killing the runner does not stop its INSERT on the server: stop the old attempt
+        // first, or it would keep copying into the emptied target.
+        if let Some(old) = &step.previous_query_id {
+            let kill = format!(
+                "KILL QUERY WHERE query_id = '{}' SYNC",
+                old.replace('\\', "\\\\").replace('\'', "\\'")
+            );
+            if let Err(e) = client.exec(&kill, Some(&format!("{query_id}-kill"))) {
+                let _ = writeln!(out, "  could not stop the earlier attempt {old}: {e}");
+            }
+        }
         let sql = format!("TRUNCATE TABLE {}.{}", ident(database), ident(&b.target));
         if let Err(e) = client.exec(&sql, Some(&format!("{query_id}-truncate"))) {
             let _ = record(Outcome::Failed, &e.to_string());

@@ -119,6 +119,22 @@ fn claim(
     )
 }
 
+/// `holder` ("pid N on HOST") is a process of this very machine that no longer exists.
+fn dead_here(holder: &str, me: &str) -> bool {
+    let host = |h: &str| h.split_once(" on ").map(|(_, host)| host.to_owned());
+    let pid = holder
+        .strip_prefix("pid ")
+        .and_then(|rest| rest.split_once(' '))
+        .and_then(|(p, _)| p.parse::<u32>().ok());
+    match (pid, host(holder), host(me)) {
+        (Some(pid), Some(a), Some(b)) if a == b => {
+            let proc_root = std::path::Path::new("/proc");
+            proc_root.join("self").exists() && !proc_root.join(pid.to_string()).exists()
+        }
+        _ => false,
+    }
+}
+
 impl Lock {
     /// Claims the lock of `database` (whose lock table exists), or says who holds it.
     pub fn acquire(
@@ -130,7 +146,18 @@ impl Lock {
         let client = Client::new(endpoint.clone());
         claim(&client, database, owner, holder, false)?;
         thread::sleep(SETTLE);
-        let claims = live_claims(&client, database)?;
+        let mut claims = live_claims(&client, database)?;
+        // A runner on this machine that was killed cannot release its claim; waiting for the
+        // claim to expire would only delay the resume. Its process is gone: release it.
+        let dead: Vec<String> = claims
+            .iter()
+            .filter(|(o, h, _)| o != owner && dead_here(h, holder))
+            .map(|(o, _, _)| o.clone())
+            .collect();
+        for o in &dead {
+            let _ = claim(&client, database, o, "released: its process is gone", true);
+        }
+        claims.retain(|(o, _, _)| !dead.contains(o));
         match claims.first() {
             Some((first, _, _)) if first == owner => {}
             other => {
