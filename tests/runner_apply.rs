@@ -460,9 +460,9 @@ fn a_runner_killed_during_a_backfill_ends_with_the_right_rows() {
     // Kill it once the backfill's INSERT is running on the server.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
-        let running = q(&format!(
-            "SELECT count() FROM system.processes WHERE query_id LIKE 'chplan-0002_reorder-%' AND query LIKE 'INSERT INTO%big_0_2%'"
-        ));
+        let running = q(
+            "SELECT count() FROM system.processes WHERE query_id LIKE 'chplan-0002_reorder-%' AND query LIKE 'INSERT INTO%big_0_2%'",
+        );
         if running != "0" {
             break;
         }
