@@ -24,12 +24,43 @@ pub struct Connection {
 impl Connection {
     pub fn endpoint(&self) -> Result<Endpoint, String> {
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        Endpoint::parse(
-            &self.url,
-            self.user.clone().or_else(|| env("CLICKHOUSE_USER")),
-            env("CLICKHOUSE_PASSWORD"),
-        )
+        let user = self.user.clone().or_else(|| env("CLICKHOUSE_USER"));
+        // Without $CLICKHOUSE_PASSWORD, a person at a terminal is asked (input not echoed).
+        let password = env("CLICKHOUSE_PASSWORD").or_else(|| match &user {
+            Some(u) if !self.url.contains('@') && interactive() => prompt_password(u),
+            _ => None,
+        });
+        Endpoint::parse(&self.url, user, password)
     }
+}
+
+fn interactive() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+/// Reads a password from the terminal with echo turned off (`stty`), restoring it after.
+fn prompt_password(user: &str) -> Option<String> {
+    use std::process::{Command, Stdio};
+    let stty = |arg: &str| {
+        std::fs::File::open("/dev/tty").ok().and_then(|tty| {
+            Command::new("stty")
+                .arg(arg)
+                .stdin(Stdio::from(tty))
+                .status()
+                .ok()
+        })
+    };
+    eprint!("Password for {user} (empty for none): ");
+    let hidden = stty("-echo").is_some_and(|s| s.success());
+    let mut line = String::new();
+    let read = std::io::stdin().read_line(&mut line);
+    if hidden {
+        stty("echo");
+    }
+    eprintln!();
+    read.ok()?;
+    let password = line.trim_end_matches(['\n', '\r']).to_string();
+    (!password.is_empty()).then_some(password)
 }
 
 #[derive(clap::Args)]
