@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use crate::artifacts::plan::ColumnMapping;
 use crate::artifacts::state::{DefaultKindState, LifecycleState, State, TableState};
 use crate::casts::{Cast, cast};
+use crate::lower::text::kdl_string;
 use crate::plan::insertable;
 use crate::sqltext::quote_ident;
 
@@ -195,30 +196,5 @@ pub fn retained_kdl(physical: &str, logical: &str, t: &TableState) -> String {
     }
     // Engine and keys are the owner's business now; the columns are what readers need.
     out.push_str("}\n");
-    out
-}
-
-/// A KDL string value: bare when KDL v2 allows it, quoted and escaped otherwise.
-pub fn kdl_string(s: &str) -> String {
-    let bare = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
-        && !s.starts_with(|c: char| c.is_ascii_digit() || c == '-')
-        && !matches!(s, "true" | "false" | "null" | "inf" | "nan");
-    if bare {
-        return s.to_string();
-    }
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
     out
 }

@@ -3,8 +3,10 @@
 
 mod support;
 
+use support::cli::{fails, ok, text};
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
 use tempfile::TempDir;
 
@@ -41,44 +43,6 @@ fn write_schemas(dir: &Path, files: &[(&str, &str)]) {
     for (name, text) in files {
         std::fs::write(dir.join("schemas").join(name), text).unwrap();
     }
-}
-
-fn chplan(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chplan"))
-        .arg("--project")
-        .arg(dir)
-        .args(args)
-        .env_remove("CLICKHOUSE_USER")
-        .env_remove("CLICKHOUSE_PASSWORD")
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-/// Runs a command that must succeed; its output.
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let o = chplan(dir, args);
-    assert!(o.status.success(), "chplan {args:?} failed:\n{}", text(&o));
-    text(&o)
-}
-
-/// Runs a command that must exit 1; its output.
-fn fails(dir: &Path, args: &[&str]) -> String {
-    let o = chplan(dir, args);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "chplan {args:?} should exit 1:\n{}",
-        text(&o)
-    );
-    text(&o)
 }
 
 fn apply(dir: &Path, extra: &[&str]) -> String {

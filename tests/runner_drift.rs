@@ -4,8 +4,9 @@
 
 mod support;
 
+use support::cli::{chplan, fails, ok, text};
+
 use std::path::Path;
-use std::process::{Command, Output};
 
 use tempfile::TempDir;
 
@@ -87,42 +88,6 @@ fn plan_users_change(dir: &Path) {
 
 fn write_schema(dir: &Path, name: &str, text: &str) {
     std::fs::write(dir.join("schemas").join(name), text).unwrap();
-}
-
-fn chplan(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chplan"))
-        .arg("--project")
-        .arg(dir)
-        .args(args)
-        .env_remove("CLICKHOUSE_USER")
-        .env_remove("CLICKHOUSE_PASSWORD")
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let o = chplan(dir, args);
-    assert!(o.status.success(), "chplan {args:?} failed:\n{}", text(&o));
-    text(&o)
-}
-
-fn fails(dir: &Path, args: &[&str]) -> String {
-    let o = chplan(dir, args);
-    assert_eq!(
-        o.status.code(),
-        Some(1),
-        "chplan {args:?} should exit 1:\n{}",
-        text(&o)
-    );
-    text(&o)
 }
 
 fn apply_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {

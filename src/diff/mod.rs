@@ -107,12 +107,6 @@ pub struct Diff {
     pub problems: Vec<Problem>,
 }
 
-impl Diff {
-    pub fn is_empty(&self) -> bool {
-        self.changes.is_empty()
-    }
-}
-
 pub fn diff(old: &State, new: &State, renames: &Renames) -> Diff {
     let mut out = Diff::default();
     for (name, t) in &old.tables {

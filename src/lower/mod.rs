@@ -25,14 +25,6 @@ pub struct ParsedFile<'a> {
     pub doc: &'a KdlDocument,
 }
 
-pub fn lower(files: &[ParsedFile], diags: &mut Diagnostics) -> Schema {
-    let mut schema = Schema::default();
-    for f in files {
-        lower_file(&mut schema, f, diags);
-    }
-    schema
-}
-
 /// Lowers one file into `schema`; its syntax tree can be dropped right after, so a large
 /// project never holds every tree at once.
 pub fn lower_file(schema: &mut Schema, f: &ParsedFile, diags: &mut Diagnostics) {

@@ -170,8 +170,14 @@ pub fn steps(old: &State, new: &State, diff: &Diff, bumps: &[BumpBackfill]) -> V
         }
     }
     // Drop dependents before what they read: reverse dependency order of the old state.
-    let old_order = topological(old);
-    drops_of_views.sort_by_key(|s| std::cmp::Reverse(position(&old_order, &s.objects[0])));
+    let old_rank: std::collections::BTreeMap<String, usize> = topological(old)
+        .into_iter()
+        .enumerate()
+        .map(|(i, name)| (name, i))
+        .collect();
+    drops_of_views.sort_by_key(|s| {
+        std::cmp::Reverse(old_rank.get(&s.objects[0]).copied().unwrap_or(usize::MAX))
+    });
 
     let view_changes: std::collections::BTreeMap<&str, &Change> = diff
         .changes
@@ -277,10 +283,6 @@ pub fn steps(old: &State, new: &State, diff: &Diff, bumps: &[BumpBackfill]) -> V
     all.extend(table_drops);
     dedupe_ids(&mut all);
     all
-}
-
-fn position(order: &[String], name: &str) -> usize {
-    order.iter().position(|n| n == name).unwrap_or(usize::MAX)
 }
 
 /// Repeated ids (two changes of one kind on one object) get `#2`, `#3`, ...

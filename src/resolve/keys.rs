@@ -118,18 +118,6 @@ pub fn compact(s: &str) -> String {
     out
 }
 
-/// A KDL argument for an expression: bare when it is a plain name, else a quoted string.
-pub fn kdl_arg(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars().all(|c| c.is_alphanumeric() || c == '_')
-        && !s.starts_with(|c: char| c.is_ascii_digit());
-    if plain {
-        s.to_string()
-    } else {
-        format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
-    }
-}
-
 /// Collapses runs of whitespace outside literals and quoted names into one space.
 fn normalise(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -2,10 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use super::keys::{compact, kdl_arg, key_items};
+use super::keys::{compact, key_items};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::engines;
 use crate::ir::{Lifecycle, Spanned, Table, Text};
+use crate::lower::text::kdl_string;
 use crate::source::Span;
 use crate::sqlexpr;
 use crate::suggest;
@@ -141,10 +142,10 @@ fn check_sample_in_key(t: &Table, diags: &mut Diagnostics) {
             "ClickHouse samples by a primary key expression: add it to {which}, e.g. {which} {} {}",
             items
                 .iter()
-                .map(|i| kdl_arg(i))
+                .map(|i| kdl_string(i))
                 .collect::<Vec<_>>()
                 .join(" "),
-            kdl_arg(&wanted)
+            kdl_string(&wanted)
         ));
         if let Some(k) = key {
             d = d.with_secondary(k.span, "the primary key");

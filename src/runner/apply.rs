@@ -12,8 +12,8 @@ use super::client::{Client, ClientError, Endpoint};
 use super::journal::{Journal, Outcome, Record};
 use super::lock::{self, Lock, LockError};
 use super::progress::{OpState, load_plans, plan_states, sql_checksum};
-use super::sql::ident;
 use super::{now_millis, random_hex};
+use crate::sqltext::quote_ident as ident;
 
 pub struct Options<'a> {
     pub dry_run: bool,

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::client::{Client, ClientError, codes};
-use super::sql::ident;
+use crate::sqltext::quote_ident as ident;
 
 pub const JOURNAL_TABLE: &str = "_chplan_journal";
 

@@ -19,7 +19,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::client::{Client, ClientError, Endpoint};
-use super::sql::ident;
+use crate::sqltext::quote_ident as ident;
 
 pub const LOCK_TABLE: &str = "_chplan_lock";
 /// A claim not renewed for this long is dead.

@@ -12,7 +12,6 @@ pub mod introspect;
 pub mod journal;
 pub mod lock;
 pub mod progress;
-mod sql;
 pub mod status;
 
 use std::collections::hash_map::RandomState;
