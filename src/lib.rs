@@ -13,6 +13,7 @@ pub mod engines;
 pub mod graph;
 pub mod ir;
 pub mod kdlfast;
+pub mod live;
 pub mod lower;
 pub mod migration_checks;
 pub mod migrations;

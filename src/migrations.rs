@@ -38,6 +38,11 @@ impl MigrationDir {
         }
     }
 
+    /// The state plan `id` ends at, and the digest of its file; `None` when absent.
+    pub fn read_plan_state(&self, id: &str) -> Result<Option<(State, String)>, String> {
+        MigrationDir::new(self.root.join(id)).read_state_with_digest()
+    }
+
     /// Plan directory names (`0001_init`, ...), in order.
     pub fn plan_ids(&self) -> Result<Vec<String>, String> {
         let entries = match fs::read_dir(&self.root) {
@@ -92,6 +97,7 @@ impl MigrationDir {
         fs::create_dir(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
         write_atomic(&tmp.join(PLAN_FILE), plan_yaml(plan)?.as_bytes())?;
         write_atomic(&tmp.join(UP_FILE), up_sql(plan).as_bytes())?;
+        write_atomic(&tmp.join(STATE_FILE), state.to_json().as_bytes())?;
         fs::rename(&tmp, &final_dir)
             .map_err(|e| format!("cannot rename into {}: {e}", final_dir.display()))?;
         write_atomic(&self.root.join(STATE_FILE), state.to_json().as_bytes())?;
