@@ -14,6 +14,7 @@ pub mod graph;
 pub mod ir;
 pub mod kdlfast;
 pub mod live;
+pub mod live_base;
 pub mod lower;
 pub mod migration_checks;
 pub mod migrations;

@@ -9,6 +9,8 @@ use crate::artifacts::plan::{PLAN_FORMAT_VERSION, Plan};
 use crate::artifacts::state::State;
 
 pub const STATE_FILE: &str = "state.json";
+/// A plan made against a live database keeps the state it started from.
+pub const START_FILE: &str = "start.json";
 pub const SUM_FILE: &str = "chplan.sum";
 pub const PLAN_FILE: &str = "plan.yaml";
 pub const UP_FILE: &str = "up.sql";
@@ -41,6 +43,18 @@ impl MigrationDir {
     /// The state plan `id` ends at, and the digest of its file; `None` when absent.
     pub fn read_plan_state(&self, id: &str) -> Result<Option<(State, String)>, String> {
         MigrationDir::new(self.root.join(id)).read_state_with_digest()
+    }
+
+    /// The state plan `id` starts from when it was made against a live database.
+    pub fn read_plan_start(&self, id: &str) -> Result<Option<(State, String)>, String> {
+        let path = self.root.join(id).join(START_FILE);
+        match fs::read_to_string(&path) {
+            Ok(text) => State::from_json(&text)
+                .map(|s| Some((s, digest(text.as_bytes()))))
+                .map_err(|e| format!("{}: {e}", path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        }
     }
 
     /// Plan directory names (`0001_init`, ...), in order.
@@ -85,7 +99,12 @@ impl MigrationDir {
     /// Writes a new plan and the new state. The plan directory is assembled under a temporary
     /// name and renamed into place, then state.json and chplan.sum are replaced atomically: an
     /// interrupted run leaves the previous files intact (and `check` notices a half-done one).
-    pub fn write_plan(&self, plan: &Plan, state: &State) -> Result<(), String> {
+    pub fn write_plan(
+        &self,
+        plan: &Plan,
+        state: &State,
+        start: Option<&State>,
+    ) -> Result<(), String> {
         fs::create_dir_all(&self.root)
             .map_err(|e| format!("cannot create {}: {e}", self.root.display()))?;
         let final_dir = self.root.join(&plan.id);
@@ -98,6 +117,9 @@ impl MigrationDir {
         write_atomic(&tmp.join(PLAN_FILE), plan_yaml(plan)?.as_bytes())?;
         write_atomic(&tmp.join(UP_FILE), up_sql(plan).as_bytes())?;
         write_atomic(&tmp.join(STATE_FILE), state.to_json().as_bytes())?;
+        if let Some(start) = start {
+            write_atomic(&tmp.join(START_FILE), start.to_json().as_bytes())?;
+        }
         fs::rename(&tmp, &final_dir)
             .map_err(|e| format!("cannot rename into {}: {e}", final_dir.display()))?;
         write_atomic(&self.root.join(STATE_FILE), state.to_json().as_bytes())?;

@@ -6,7 +6,6 @@ mod support;
 
 use support::cli::{chplan, fails, ok, text};
 
-
 use tempfile::TempDir;
 
 /// Every table part, written the way a person would (the server stores most of it in another

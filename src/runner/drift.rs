@@ -54,7 +54,10 @@ pub fn plan_states_of(
             plan.id
         )));
     }
-    let start = if index == 0 {
+    // A plan made against a live database starts from what that database held.
+    let start = if let Some((start, _)) = dir.read_plan_start(&plan.id)? {
+        start
+    } else if index == 0 {
         State::empty(&plan.database, end.cluster.as_deref())
     } else {
         match dir.read_plan_state(&plans[index - 1].id)? {
