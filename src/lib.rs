@@ -29,4 +29,5 @@ pub mod sqldeps;
 pub mod sqlexpr;
 pub mod sqltext;
 pub mod suggest;
+pub mod verify;
 pub mod versions;

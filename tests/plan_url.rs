@@ -95,7 +95,10 @@ fn a_lagging_database_gets_what_it_lacks() {
         ),
     );
     let out = ok(p.path(), &url_args("plan", &["--name", "source"]));
-    assert!(out.contains("~ table events: + column source String"), "{out}");
+    assert!(
+        out.contains("~ table events: + column source String"),
+        "{out}"
+    );
     // Only the column: the server's spelling of the TTL, defaults and view is not a change.
     assert!(out.contains("(1 operation)"), "{out}");
     ok(p.path(), &url_args("apply", &[]));
@@ -135,7 +138,9 @@ fn a_change_between_planning_and_deploying_stops_apply() {
         ),
     );
     ok(p.path(), &url_args("plan", &["--name", "source"]));
-    q(&format!("ALTER TABLE {db}.events MODIFY COLUMN status String"));
+    q(&format!(
+        "ALTER TABLE {db}.events MODIFY COLUMN status String"
+    ));
     let out = fails(p.path(), &url_args("apply", &[]));
     assert!(
         out.contains("events: column status: expected LowCardinality(String), found String"),
