@@ -7,6 +7,7 @@ pub mod chtype;
 pub mod cli;
 pub mod compile;
 pub mod desired;
+pub mod dev;
 pub mod diag;
 pub mod diff;
 pub mod engines;

@@ -4,6 +4,7 @@
 mod apply;
 mod build;
 mod check;
+mod dev;
 mod graph;
 mod plan;
 mod reseal;
@@ -47,6 +48,8 @@ enum Command {
     Reseal,
     /// Apply pending plans to a ClickHouse server over HTTP.
     Apply(apply::Args),
+    /// Watch the schemas and apply every saved change to a local database at once.
+    Dev(dev::Args),
     /// Show which plans a ClickHouse server has applied, and where an apply stopped.
     Status(status::Args),
     /// Apply every plan to a scratch database (dropped after) and compare the result with
@@ -89,6 +92,7 @@ fn run(cli: Cli) -> Result<Outcome, String> {
         Command::Reseal => reseal::run(&cli.project),
         Command::Apply(args) => apply::run(&cli.project, &args),
         Command::Status(args) => status::run(&cli.project, &args),
+        Command::Dev(args) => dev::run(&cli.project, &args),
         Command::Verify(args) => verify::run(&cli.project, &args),
     }
 }

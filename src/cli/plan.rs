@@ -43,7 +43,7 @@ pub struct Args {
 }
 
 /// Questions on stderr, answers from stdin: only when both are a terminal.
-struct TerminalPrompter;
+pub struct TerminalPrompter;
 
 impl planner::Prompter for TerminalPrompter {
     fn confirm(&mut self, question: &str, default: bool) -> bool {
@@ -61,7 +61,7 @@ impl planner::Prompter for TerminalPrompter {
     }
 }
 
-fn interactive() -> bool {
+pub fn interactive() -> bool {
     use std::io::IsTerminal;
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }

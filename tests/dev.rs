@@ -1,0 +1,185 @@
+//! `chplan dev` driven by a test that edits files, against real ClickHouse 26.9 (chfront):
+//! add a column, bump a version with `--yes-all`, introduce an error, fix it, delete a view,
+//! and stop with Ctrl-C. The database is checked after each step.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{Receiver, channel};
+use std::time::{Duration, Instant};
+
+const V0: &str = r#"
+table events {
+    column id String
+    column n UInt32
+    order-by id
+}
+
+view big {
+    select "SELECT id FROM events WHERE n > 10"
+}
+"#;
+
+struct Dev {
+    child: Child,
+    lines: Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Dev {
+    fn start(project: &Path) -> Dev {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_chplan"))
+            .args(["dev", "--yes-all", "--debounce-ms", "200", "--url"])
+            .arg(support::clickhouse().url())
+            .arg("--project")
+            .arg(project)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (tx, rx) = channel();
+        for stream in [
+            Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+            Box::new(child.stderr.take().unwrap()),
+        ] {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if tx.send(line).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        Dev {
+            child,
+            lines: rx,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits for a line containing `text`; returns the lines read up to it.
+    fn wait_for(&mut self, text: &str) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut got = Vec::new();
+        while Instant::now() < deadline {
+            if let Ok(line) = self.lines.recv_timeout(Duration::from_millis(100)) {
+                self.seen.push(line.clone());
+                got.push(line.clone());
+                if line.contains(text) {
+                    return got;
+                }
+            }
+        }
+        panic!("no line with `{text}` within 60 s; output so far:\n{}", self.seen.join("\n"));
+    }
+}
+
+impl Drop for Dev {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+fn q(sql: &str) -> String {
+    support::clickhouse().exec(sql).trim().to_owned()
+}
+
+fn columns(db: &str, table: &str) -> String {
+    q(&format!(
+        "SELECT groupArray(name) FROM (SELECT name FROM system.columns \
+         WHERE database = '{db}' AND table = '{table}' ORDER BY position)"
+    ))
+}
+
+fn tables(db: &str) -> String {
+    q(&format!(
+        "SELECT groupArray(name) FROM (SELECT name FROM system.tables \
+         WHERE database = '{db}' ORDER BY name)"
+    ))
+}
+
+/// Saves like an editor that writes in place: the file is briefly half-written.
+fn save(dir: &Path, text: &str) {
+    let path = dir.join("schemas/events.kdl");
+    let half = &text[..text.len() / 2];
+    std::fs::write(&path, half).unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    std::fs::write(&path, text).unwrap();
+}
+
+#[test]
+fn dev_applies_every_save() {
+    let db = support::clickhouse().fresh_database("dev");
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::write(p.join("chplan.kdl"), format!("database {db}\n")).unwrap();
+    std::fs::create_dir(p.join("schemas")).unwrap();
+    std::fs::write(p.join("schemas/events.kdl"), V0).unwrap();
+    let mut dev = Dev::start(p);
+
+    let first = dev.wait_for("+ view big");
+    assert!(first.iter().any(|l| l == "+ table events"), "{first:?}");
+    assert_eq!(tables(&db), "['big','events']");
+    q(&format!(
+        "INSERT INTO {db}.events SELECT toString(number), number FROM numbers(100)"
+    ));
+
+    // Add a column.
+    let v1 = V0.replace(
+        "    column n UInt32\n",
+        "    column n UInt32\n    column status \"LowCardinality(String)\" default=\"'new'\"\n",
+    );
+    save(p, &v1);
+    let lines = dev.wait_for("~ table events: + column status LowCardinality(String)");
+    assert!(
+        !lines.iter().any(|l| l.contains("error")),
+        "a half-written file must not reach the database: {lines:?}"
+    );
+    assert_eq!(columns(&db, "events"), "['id','n','status']");
+
+    // Bump the version in place: --yes-all backfills and drops the old table.
+    let v2 = v1
+        .replace("table events {", "table events version=\"0.1\" {")
+        .replace("order-by id", "order-by id n");
+    save(p, &v2);
+    dev.wait_for("- table events (destructive)");
+    assert_eq!(tables(&db), "['big','events_0_1']");
+    assert_eq!(q(&format!("SELECT count() FROM {db}.events_0_1")), "100");
+    assert_eq!(q(&format!("SELECT count() FROM {db}.big")), "89");
+
+    // A schema error: diagnostics, nothing applied.
+    let broken = v2.replace("column n UInt32", "column n UInt32 default=");
+    save(p, &broken);
+    let lines = dev.wait_for("nothing applied");
+    assert!(lines.iter().any(|l| l.contains("events.kdl")), "{lines:?}");
+    assert_eq!(columns(&db, "events_0_1"), "['id','n','status']");
+
+    // Fixed, with one more column.
+    let v3 = v2.replace(
+        "    column n UInt32\n",
+        "    column n UInt32\n    column source String\n",
+    );
+    save(p, &v3);
+    dev.wait_for("~ table events_0_1: + column source String");
+    assert_eq!(columns(&db, "events_0_1"), "['id','n','source','status']");
+
+    // Deleting a declaration drops what dev made.
+    let v4 = v3.replace(
+        "view big {\n    select \"SELECT id FROM events WHERE n > 10\"\n}\n",
+        "",
+    );
+    save(p, &v4);
+    dev.wait_for("- view big");
+    assert_eq!(tables(&db), "['events_0_1']");
+
+    // Ctrl-C stops it cleanly.
+    let pid = dev.child.id().to_string();
+    assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    dev.wait_for("dev: stopped");
+    let status = dev.child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+}
