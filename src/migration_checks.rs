@@ -1,11 +1,15 @@
 //! What `check` verifies about the migration directory: it is sealed (chplan.sum matches),
-//! every up.sql is what its plan.yaml renders, and no schema change is left unplanned.
+//! every up.sql is what its plan.yaml renders, every plan keeps the state it ends at (and the
+//! root state.json is the newest plan's), and no schema change is left unplanned.
 
 use std::fs;
+use std::path::Path;
 
 use crate::compile::Compilation;
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::migrations::{UP_FILE, up_sql};
+use crate::artifacts::digest;
+use crate::artifacts::plan::Plan;
+use crate::migrations::{MigrationDir, STATE_FILE, UP_FILE, up_sql};
 use crate::planner;
 
 pub fn check(c: &Compilation, diags: &mut Diagnostics) {
@@ -55,9 +59,20 @@ pub fn check(c: &Compilation, diags: &mut Diagnostics) {
             return;
         }
     };
+    let newest = ids.last().cloned();
+    let root = file_digest(&dir.root.join(STATE_FILE));
     for id in ids {
         match dir.read_plan(&id) {
             Ok(plan) => {
+                check_plan_state(
+                    &dir,
+                    &plan,
+                    &root,
+                    newest.as_deref() == Some(id.as_str()),
+                    &config.migrations_dir,
+                    &relative,
+                    diags,
+                );
                 let path = dir.root.join(&id).join(UP_FILE);
                 let on_disk = fs::read_to_string(&path).unwrap_or_default();
                 if on_disk != up_sql(&plan) {
@@ -108,6 +123,81 @@ pub fn check(c: &Compilation, diags: &mut Diagnostics) {
         }
         Err(_) if plan_diags.has_errors() => diags.extend(plan_diags),
         Err(e) => diags.push(Diagnostic::unplaced(Code::InvalidMigrations, relative(e))),
+    }
+}
+
+/// The digest of a file's bytes; `None` when it does not exist.
+fn file_digest(path: &Path) -> Result<Option<String>, String> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(digest(&bytes))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}
+
+/// The plan's state.json is there, readable, and the state the plan ends at (its digest is
+/// `to_state`); for the newest plan, so is the root state.json (`root`: the digest of its
+/// bytes, `None` when missing; one that cannot be read is the planner's E405). Digests only: a file whose digest is `to_state`
+/// is the one the planner wrote, so big states are parsed only when something is wrong.
+fn check_plan_state(
+    dir: &MigrationDir,
+    plan: &Plan,
+    root: &Result<Option<String>, String>,
+    newest: bool,
+    m: &str,
+    relative: &dyn Fn(String) -> String,
+    diags: &mut Diagnostics,
+) {
+    let id = &plan.id;
+    let file = format!("{m}/{id}/{STATE_FILE}");
+    let root_is_end = matches!(root, Ok(Some(d)) if *d == plan.to_state);
+    let restore = if newest && root_is_end {
+        format!(
+            "run `chplan reseal`: it copies {m}/{STATE_FILE}, which is the state this plan ends at, into {m}/{id}/"
+        )
+    } else {
+        format!(
+            "restore it from version control: the {m}/{STATE_FILE} committed with the plan is the state it ends at \
+             (in the project directory: `git show $(git log --diff-filter=A --format=%h -- {m}/{id}/plan.yaml):./{m}/{STATE_FILE} > {file}`), \
+             then run `chplan reseal`; `chplan check` tells whether its digest is the plan's to_state"
+        )
+    };
+    let problem = match file_digest(&dir.root.join(id).join(STATE_FILE)) {
+        Ok(Some(d)) if d == plan.to_state => None,
+        Ok(Some(d)) => Some(match dir.read_plan_state(id) {
+            Err(e) => format!("{} (the state the plan ends at)", relative(e)),
+            Ok(_) => format!(
+                "{file} is not the state its plan ends at: its digest is {d}, the plan's to_state is {}",
+                plan.to_state
+            ),
+        }),
+        Ok(None) => Some(format!(
+            "{file} is missing: the plan does not keep the state it ends at (plans made by an older chplan have none)"
+        )),
+        Err(e) => Some(relative(e)),
+    };
+    let snapshot_ok = problem.is_none();
+    if let Some(message) = problem {
+        diags.push(Diagnostic::unplaced(Code::PlanStateMismatch, message).help(restore));
+    }
+    if newest && !root_is_end {
+        let root_file = format!("{m}/{STATE_FILE}");
+        let message = match root {
+            Err(_) => return,
+            Ok(Some(d)) => format!(
+                "{root_file} is not the state the newest plan, {id}, ends at: its digest is {d}, the plan's to_state is {}",
+                plan.to_state
+            ),
+            Ok(None) => format!(
+                "{root_file} is missing: it is the state the newest plan, {id}, ends at"
+            ),
+        };
+        let help = if snapshot_ok {
+            format!("copy {file} (the state {id} ends at) to {root_file}, then run `chplan reseal`")
+        } else {
+            format!("restore {root_file} and {file} from version control, then run `chplan reseal`")
+        };
+        diags.push(Diagnostic::unplaced(Code::PlanStateMismatch, message).help(help));
     }
 }
 

@@ -1,4 +1,13 @@
 //! The migration directory: numbered plans, `state.json`, `chplan.sum`, written atomically.
+//!
+//! ```text
+//! migrations/
+//!   0001_init/plan.yaml    the plan's operations
+//!   0001_init/up.sql       the same as one script (generated from plan.yaml)
+//!   0001_init/state.json   the state the plan ends at (its digest is the plan's `to_state`)
+//!   state.json             the state the newest plan ends at (what `plan` diffs against)
+//!   chplan.sum             digests of all of the above
+//! ```
 
 use std::fs;
 use std::io::Write;
@@ -12,6 +21,8 @@ pub const STATE_FILE: &str = "state.json";
 pub const SUM_FILE: &str = "chplan.sum";
 pub const PLAN_FILE: &str = "plan.yaml";
 pub const UP_FILE: &str = "up.sql";
+/// What the first plan records as `from_state`: it starts from no state.json at all.
+pub const EMPTY_FROM_STATE: &str = "empty";
 
 pub struct MigrationDir {
     pub root: PathBuf,
@@ -28,14 +39,70 @@ impl MigrationDir {
 
     /// The state and the digest of the file's bytes (what plans record as `from_state`).
     pub fn read_state_with_digest(&self) -> Result<Option<(State, String)>, String> {
-        let path = self.root.join(STATE_FILE);
-        match fs::read_to_string(&path) {
-            Ok(text) => State::from_json(&text)
-                .map(|s| Some((s, digest(text.as_bytes()))))
-                .map_err(|e| format!("{}: {e}", path.display())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+        read_state_file(&self.root.join(STATE_FILE))
+    }
+
+    /// The state plan `id` ends at (`NNNN_slug/state.json`) and the digest of the file's bytes,
+    /// which equals the plan's `to_state` unless the file was changed. `None` when the plan
+    /// has no state.json (plans made before chplan wrote one).
+    pub fn read_plan_state(&self, id: &str) -> Result<Option<(State, String)>, String> {
+        read_state_file(&self.root.join(id).join(STATE_FILE))
+    }
+
+    /// The state plan `id` starts from, with the value its `from_state` records for it:
+    /// the previous plan's state.json and the digest of its bytes, or, for the first plan, the
+    /// empty state of the plan's database and cluster with [`EMPTY_FROM_STATE`] (the planner
+    /// records `empty`, not a digest, when there is no state.json yet). So for an untouched
+    /// directory the string equals the plan's `from_state`. `None` when the artifacts do not
+    /// hold the start state: the previous plan has no state.json, or the first plan does not
+    /// start from `empty`. An error when `id` is not a plan of the directory.
+    pub fn read_plan_start_state(&self, id: &str) -> Result<Option<(State, String)>, String> {
+        let ids = self.plan_ids()?;
+        let Some(at) = ids.iter().position(|i| i == id) else {
+            return Err(format!("no plan {id} in {}", self.root.display()));
+        };
+        if at > 0 {
+            return self.read_plan_state(&ids[at - 1]);
         }
+        let plan = self.read_plan(id)?;
+        if plan.from_state != EMPTY_FROM_STATE {
+            return Ok(None);
+        }
+        Ok(Some((
+            State::empty(&plan.database, plan.cluster.as_deref()),
+            EMPTY_FROM_STATE.to_string(),
+        )))
+    }
+
+    /// Writes the newest plan's state.json from the root state.json when it is missing or not
+    /// the plan's end state, and the root file is (its digest equals the plan's `to_state`):
+    /// the one snapshot whose content the directory proves. The root file's bytes are copied
+    /// as they are. Returns the plan id when it wrote the file; does not update chplan.sum.
+    pub fn restore_newest_plan_state(&self) -> Result<Option<String>, String> {
+        let Some(id) = self.plan_ids()?.pop() else {
+            return Ok(None);
+        };
+        let plan = self.read_plan(&id)?;
+        let snapshot = self.root.join(&id).join(STATE_FILE);
+        let current = match fs::read(&snapshot) {
+            Ok(bytes) => Some(digest(&bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(format!("cannot read {}: {e}", snapshot.display())),
+        };
+        if current.as_deref() == Some(plan.to_state.as_str()) {
+            return Ok(None);
+        }
+        let root = self.root.join(STATE_FILE);
+        let bytes = match fs::read(&root) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(format!("cannot read {}: {e}", root.display())),
+        };
+        if digest(&bytes) != plan.to_state {
+            return Ok(None);
+        }
+        write_atomic(&snapshot, &bytes)?;
+        Ok(Some(id))
     }
 
     /// Plan directory names (`0001_init`, ...), in order.
@@ -77,10 +144,19 @@ impl MigrationDir {
         Ok(format!("{n:04}_{}", slugify(slug)))
     }
 
-    /// Writes a new plan and the new state. The plan directory is assembled under a temporary
-    /// name and renamed into place, then state.json and chplan.sum are replaced atomically: an
-    /// interrupted run leaves the previous files intact (and `check` notices a half-done one).
+    /// Writes a new plan and the new state: the plan directory (plan.yaml, up.sql, and the
+    /// state it ends at, state.json) is assembled under a temporary name and renamed into
+    /// place, then the root state.json (the same bytes) and chplan.sum are replaced
+    /// atomically: an interrupted run leaves the previous files intact (and `check` notices a
+    /// half-done one). `state` must be the plan's end state (its digest, `to_state`).
     pub fn write_plan(&self, plan: &Plan, state: &State) -> Result<(), String> {
+        let state_json = state.to_json();
+        if digest(state_json.as_bytes()) != plan.to_state {
+            return Err(format!(
+                "plan {}: the state to write is not the one the plan ends at (to_state {})",
+                plan.id, plan.to_state
+            ));
+        }
         fs::create_dir_all(&self.root)
             .map_err(|e| format!("cannot create {}: {e}", self.root.display()))?;
         let final_dir = self.root.join(&plan.id);
@@ -92,18 +168,23 @@ impl MigrationDir {
         fs::create_dir(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
         write_atomic(&tmp.join(PLAN_FILE), plan_yaml(plan)?.as_bytes())?;
         write_atomic(&tmp.join(UP_FILE), up_sql(plan).as_bytes())?;
+        write_atomic(&tmp.join(STATE_FILE), state_json.as_bytes())?;
         fs::rename(&tmp, &final_dir)
             .map_err(|e| format!("cannot rename into {}: {e}", final_dir.display()))?;
-        write_atomic(&self.root.join(STATE_FILE), state.to_json().as_bytes())?;
+        write_atomic(&self.root.join(STATE_FILE), state_json.as_bytes())?;
         self.write_sum()
     }
 
     /// The lines of `chplan.sum`: every artifact with its digest, then a digest of them all.
+    /// Plans in order, each with plan.yaml, up.sql, state.json; then the root state.json. A
+    /// file that does not exist has no line (so a directory sealed before plans kept their
+    /// state.json keeps its sum).
     pub fn compute_sum(&self) -> Result<String, String> {
         let mut files = Vec::new();
         for id in self.plan_ids()? {
             files.push(format!("{id}/{PLAN_FILE}"));
             files.push(format!("{id}/{UP_FILE}"));
+            files.push(format!("{id}/{STATE_FILE}"));
         }
         files.push(STATE_FILE.to_string());
         let mut body = String::new();
@@ -130,6 +211,17 @@ impl MigrationDir {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e.to_string()),
         }
+    }
+}
+
+/// A state.json and the digest of its bytes; `None` when there is no such file.
+fn read_state_file(path: &Path) -> Result<Option<(State, String)>, String> {
+    match fs::read_to_string(path) {
+        Ok(text) => State::from_json(&text)
+            .map(|s| Some((s, digest(text.as_bytes()))))
+            .map_err(|e| format!("{}: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
     }
 }
 
