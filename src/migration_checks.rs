@@ -157,9 +157,9 @@ fn check_plan_state(
         )
     } else {
         format!(
-            "restore it from version control: the {m}/{STATE_FILE} committed with the plan is the state it ends at \
-             (in the project directory: `git show $(git log --diff-filter=A --format=%h -- {m}/{id}/plan.yaml):./{m}/{STATE_FILE} > {file}`), \
-             then run `chplan reseal`; `chplan check` tells whether its digest is the plan's to_state"
+            "restore it from version control, as committed with the plan (in the project directory: \
+             `git show $(git log --diff-filter=A --format=%h -- {m}/{id}/plan.yaml):./{m}/{STATE_FILE} > {file}`), \
+             then run `chplan reseal` and `chplan check`"
         )
     };
     let problem = match file_digest(&dir.root.join(id).join(STATE_FILE)) {
