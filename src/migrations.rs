@@ -301,3 +301,215 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
         format!("cannot write {}: {e}", path.display())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::artifacts::state::{ColumnState, EngineState, LifecycleState, TableState};
+
+    fn state(columns: &[&str]) -> State {
+        let mut s = State::empty("shop", None);
+        s.tables.insert(
+            "t".into(),
+            TableState {
+                logical: "t".into(),
+                version: None,
+                lifecycle: LifecycleState::FullyManaged,
+                columns: columns
+                    .iter()
+                    .map(|c| ColumnState {
+                        name: c.to_string(),
+                        data_type: "String".into(),
+                        default: None,
+                        codec: None,
+                        ttl: None,
+                        comment: None,
+                    })
+                    .collect(),
+                engine: EngineState {
+                    name: "MergeTree".into(),
+                    args: vec![],
+                },
+                order_by: vec![],
+                primary_key: None,
+                partition_by: None,
+                sample_by: None,
+                ttl: None,
+                settings: Default::default(),
+                indexes: vec![],
+                projections: vec![],
+                constraints: vec![],
+                comment: None,
+            },
+        );
+        s
+    }
+
+    fn plan(id: &str, from: &str, to: &State) -> Plan {
+        Plan {
+            format_version: PLAN_FORMAT_VERSION,
+            id: id.into(),
+            database: "shop".into(),
+            cluster: None,
+            from_state: from.into(),
+            to_state: to.digest(),
+            operations: vec![],
+        }
+    }
+
+    /// Three plans written as the planner writes them: `from_state` is `empty`, then the
+    /// digest of the root state.json the plan was made against.
+    fn three_plans() -> (tempfile::TempDir, MigrationDir, Vec<State>) {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = MigrationDir::new(tmp.path().join("migrations"));
+        let states = vec![state(&["a"]), state(&["a", "b"]), state(&["a", "b", "c"])];
+        for (n, s) in states.iter().enumerate() {
+            let from = match dir.read_state_with_digest().unwrap() {
+                Some((_, d)) => d,
+                None => EMPTY_FROM_STATE.to_string(),
+            };
+            let id = dir.next_id(&format!("p{n}")).unwrap();
+            dir.write_plan(&plan(&id, &from, s), s).unwrap();
+        }
+        (tmp, dir, states)
+    }
+
+    #[test]
+    fn write_plan_keeps_the_end_state_in_the_plan_directory() {
+        let (_tmp, dir, states) = three_plans();
+        let ids = dir.plan_ids().unwrap();
+        assert_eq!(ids, ["0001_p0", "0002_p1", "0003_p2"]);
+        for (id, s) in ids.iter().zip(&states) {
+            let bytes = fs::read(dir.root.join(id).join(STATE_FILE)).unwrap();
+            assert_eq!(bytes, s.to_json().as_bytes(), "{id}");
+            let (read, d) = dir.read_plan_state(id).unwrap().unwrap();
+            assert_eq!(&read, s);
+            assert_eq!(d, dir.read_plan(id).unwrap().to_state);
+        }
+        // The newest plan's copy and the root state.json are the same bytes.
+        assert_eq!(
+            fs::read(dir.root.join("0003_p2").join(STATE_FILE)).unwrap(),
+            fs::read(dir.root.join(STATE_FILE)).unwrap()
+        );
+        // No temporary files or directories are left behind.
+        let names: Vec<String> = fs::read_dir(&dir.root)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect();
+        assert!(names.is_empty(), "{names:?}");
+    }
+
+    #[test]
+    fn write_plan_refuses_a_state_the_plan_does_not_end_at() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = MigrationDir::new(tmp.path().join("migrations"));
+        let p = plan("0001_x", EMPTY_FROM_STATE, &state(&["a"]));
+        let e = dir.write_plan(&p, &state(&["b"])).unwrap_err();
+        assert!(e.contains("not the one the plan ends at"), "{e}");
+        assert!(dir.plan_ids().unwrap().is_empty());
+        assert!(dir.read_state().unwrap().is_none());
+    }
+
+    #[test]
+    fn start_states_are_the_previous_end_states() {
+        let (_tmp, dir, states) = three_plans();
+        let ids = dir.plan_ids().unwrap();
+        for (n, id) in ids.iter().enumerate() {
+            let p = dir.read_plan(id).unwrap();
+            let (start, recorded) = dir.read_plan_start_state(id).unwrap().unwrap();
+            assert_eq!(recorded, p.from_state, "{id}");
+            if n == 0 {
+                assert_eq!(start, State::empty("shop", None));
+                assert_eq!(recorded, EMPTY_FROM_STATE);
+            } else {
+                assert_eq!(start, states[n - 1]);
+                assert_eq!(start.digest(), p.from_state, "{id}");
+            }
+        }
+        assert!(dir.read_plan_start_state("0009_nope").is_err());
+        // Without the previous plan's state.json the start state is not known.
+        fs::remove_file(dir.root.join("0001_p0").join(STATE_FILE)).unwrap();
+        assert_eq!(dir.read_plan_state("0001_p0").unwrap(), None);
+        assert_eq!(dir.read_plan_start_state("0002_p1").unwrap(), None);
+        assert!(dir.read_plan_start_state("0001_p0").unwrap().is_some());
+    }
+
+    #[test]
+    fn an_unreadable_plan_state_is_an_error() {
+        let (_tmp, dir, _) = three_plans();
+        fs::write(dir.root.join("0002_p1").join(STATE_FILE), "{oops").unwrap();
+        let e = dir.read_plan_state("0002_p1").unwrap_err();
+        assert!(e.contains("0002_p1/state.json"), "{e}");
+        assert!(dir.read_plan_start_state("0003_p2").is_err());
+    }
+
+    #[test]
+    fn the_sum_covers_every_plan_state_in_order() {
+        let (_tmp, dir, _) = three_plans();
+        let sum = dir.read_sum().unwrap().unwrap();
+        assert_eq!(sum, dir.compute_sum().unwrap());
+        let files: Vec<&str> = sum
+            .lines()
+            .skip(1)
+            .map(|l| l.split_once(' ').unwrap().0)
+            .collect();
+        assert_eq!(
+            files,
+            [
+                "0001_p0/plan.yaml",
+                "0001_p0/up.sql",
+                "0001_p0/state.json",
+                "0002_p1/plan.yaml",
+                "0002_p1/up.sql",
+                "0002_p1/state.json",
+                "0003_p2/plan.yaml",
+                "0003_p2/up.sql",
+                "0003_p2/state.json",
+                "state.json",
+            ]
+        );
+        // Changing a plan's state.json changes the sum.
+        let path = dir.root.join("0002_p1").join(STATE_FILE);
+        fs::write(&path, state(&["z"]).to_json()).unwrap();
+        assert_ne!(sum, dir.compute_sum().unwrap());
+        // A missing one has no line (directories sealed before plans kept their state).
+        fs::remove_file(&path).unwrap();
+        assert!(!dir.compute_sum().unwrap().contains("0002_p1/state.json"));
+    }
+
+    #[test]
+    fn only_the_newest_plan_state_is_restored_and_only_when_proven() {
+        let (_tmp, dir, states) = three_plans();
+        assert_eq!(dir.restore_newest_plan_state().unwrap(), None);
+        for id in ["0002_p1", "0003_p2"] {
+            fs::remove_file(dir.root.join(id).join(STATE_FILE)).unwrap();
+        }
+        assert_eq!(
+            dir.restore_newest_plan_state().unwrap().as_deref(),
+            Some("0003_p2")
+        );
+        assert_eq!(
+            dir.read_plan_state("0003_p2").unwrap().unwrap().0,
+            states[2]
+        );
+        assert_eq!(dir.read_plan_state("0002_p1").unwrap(), None);
+        // A changed copy is replaced too, when the root file proves the content.
+        fs::write(dir.root.join("0003_p2").join(STATE_FILE), "{}").unwrap();
+        assert_eq!(
+            dir.restore_newest_plan_state().unwrap().as_deref(),
+            Some("0003_p2")
+        );
+        assert_eq!(
+            fs::read(dir.root.join("0003_p2").join(STATE_FILE)).unwrap(),
+            fs::read(dir.root.join(STATE_FILE)).unwrap()
+        );
+        // A root state.json that is not the newest plan's end state proves nothing.
+        fs::remove_file(dir.root.join("0003_p2").join(STATE_FILE)).unwrap();
+        fs::write(dir.root.join(STATE_FILE), states[1].to_json()).unwrap();
+        assert_eq!(dir.restore_newest_plan_state().unwrap(), None);
+        assert_eq!(dir.read_plan_state("0003_p2").unwrap(), None);
+        fs::remove_file(dir.root.join(STATE_FILE)).unwrap();
+        assert_eq!(dir.restore_newest_plan_state().unwrap(), None);
+    }
+}
