@@ -5,10 +5,10 @@
 use std::fs;
 use std::path::Path;
 
-use crate::compile::Compilation;
-use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::artifacts::digest;
 use crate::artifacts::plan::Plan;
+use crate::compile::Compilation;
+use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::migrations::{MigrationDir, STATE_FILE, UP_FILE, up_sql};
 use crate::planner;
 
@@ -188,9 +188,9 @@ fn check_plan_state(
                 "{root_file} is not the state the newest plan, {id}, ends at: its digest is {d}, the plan's to_state is {}",
                 plan.to_state
             ),
-            Ok(None) => format!(
-                "{root_file} is missing: it is the state the newest plan, {id}, ends at"
-            ),
+            Ok(None) => {
+                format!("{root_file} is missing: it is the state the newest plan, {id}, ends at")
+            }
         };
         let help = if snapshot_ok {
             format!("copy {file} (the state {id} ends at) to {root_file}, then run `chplan reseal`")

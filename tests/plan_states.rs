@@ -109,7 +109,10 @@ fn check_reports_a_changed_plan_state_even_when_resealed() {
         .replace("\"String\"", "\"LowCardinality(String)\"");
     fs::write(&path, changed).unwrap();
     let out = fails(p, &["check"]);
-    assert!(out.contains("E403") && out.contains("0002_step_1/state.json"), "{out}");
+    assert!(
+        out.contains("E403") && out.contains("0002_step_1/state.json"),
+        "{out}"
+    );
     assert!(
         out.contains("0002_step_1/state.json is not the state its plan ends at"),
         "{out}"
@@ -141,7 +144,10 @@ fn reseal_repairs_a_changed_newest_plan_state_from_the_root_one() {
     let p = tmp.path();
     fs::write(state_path(&dir, "0003_step_2"), "{}\n").unwrap();
     let out = fails(p, &["check"]);
-    assert!(out.contains("E407") && out.contains("chplan reseal"), "{out}");
+    assert!(
+        out.contains("E407") && out.contains("chplan reseal"),
+        "{out}"
+    );
     let out = ok(p, &["reseal"]);
     assert!(out.contains("wrote 0003_step_2/state.json"), "{out}");
     ok(p, &["check", "--deny-warnings"]);
@@ -157,10 +163,15 @@ fn check_reports_a_root_state_that_is_not_the_newest_plans() {
     let out = fails(p, &["check"]);
     assert!(
         out.contains("E407")
-            && out.contains("migrations/state.json is not the state the newest plan, 0003_step_2, ends at"),
+            && out.contains(
+                "migrations/state.json is not the state the newest plan, 0003_step_2, ends at"
+            ),
         "{out}"
     );
-    assert!(out.contains("copy migrations/0003_step_2/state.json"), "{out}");
+    assert!(
+        out.contains("copy migrations/0003_step_2/state.json"),
+        "{out}"
+    );
     // Nothing was rewritten from a root file that proves nothing.
     assert_eq!(
         digest(&fs::read(state_path(&dir, "0003_step_2")).unwrap()),
