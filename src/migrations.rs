@@ -4,6 +4,8 @@
 //! migrations/
 //!   0001_init/plan.yaml    the plan's operations
 //!   0001_init/up.sql       the same as one script (generated from plan.yaml)
+//!   0001_init/start.json   the state the plan starts from, only for a plan made against a
+//!                          live database (`plan --url`; its digest is the plan's `from_state`)
 //!   0001_init/state.json   the state the plan ends at (its digest is the plan's `to_state`)
 //!   state.json             the state the newest plan ends at (what `plan` diffs against)
 //!   chplan.sum             digests of all of the above
@@ -18,6 +20,8 @@ use crate::artifacts::plan::{PLAN_FORMAT_VERSION, Plan};
 use crate::artifacts::state::State;
 
 pub const STATE_FILE: &str = "state.json";
+/// A plan made against a live database keeps the state it started from.
+pub const START_FILE: &str = "start.json";
 pub const SUM_FILE: &str = "chplan.sum";
 pub const PLAN_FILE: &str = "plan.yaml";
 pub const UP_FILE: &str = "up.sql";
@@ -50,17 +54,21 @@ impl MigrationDir {
     }
 
     /// The state plan `id` starts from, with the value its `from_state` records for it:
-    /// the previous plan's state.json and the digest of its bytes, or, for the first plan, the
-    /// empty state of the plan's database and cluster with [`EMPTY_FROM_STATE`] (the planner
-    /// records `empty`, not a digest, when there is no state.json yet). So for an untouched
-    /// directory the string equals the plan's `from_state`. `None` when the artifacts do not
-    /// hold the start state: the previous plan has no state.json, or the first plan does not
-    /// start from `empty`. An error when `id` is not a plan of the directory.
+    /// the plan's start.json when it has one (made against a live database), else the previous
+    /// plan's state.json, each with the digest of its bytes; for the first plan, the empty
+    /// state of the plan's database and cluster with [`EMPTY_FROM_STATE`] (the planner records
+    /// `empty`, not a digest, when there is no state.json yet). So for an untouched directory
+    /// the string equals the plan's `from_state`. `None` when the artifacts do not hold the
+    /// start state: the previous plan has no state.json, or the first plan does not start from
+    /// `empty`. An error when `id` is not a plan of the directory.
     pub fn read_plan_start_state(&self, id: &str) -> Result<Option<(State, String)>, String> {
         let ids = self.plan_ids()?;
         let Some(at) = ids.iter().position(|i| i == id) else {
             return Err(format!("no plan {id} in {}", self.root.display()));
         };
+        if let Some(start) = self.read_plan_start(id)? {
+            return Ok(Some(start));
+        }
         if at > 0 {
             return self.read_plan_state(&ids[at - 1]);
         }
@@ -105,6 +113,12 @@ impl MigrationDir {
         Ok(Some(id))
     }
 
+    /// The state plan `id` starts from when it was made against a live database
+    /// (`NNNN_slug/start.json`, its digest the plan's `from_state`); `None` when absent.
+    pub fn read_plan_start(&self, id: &str) -> Result<Option<(State, String)>, String> {
+        read_state_file(&self.root.join(id).join(START_FILE))
+    }
+
     /// Plan directory names (`0001_init`, ...), in order.
     pub fn plan_ids(&self) -> Result<Vec<String>, String> {
         let entries = match fs::read_dir(&self.root) {
@@ -144,17 +158,33 @@ impl MigrationDir {
         Ok(format!("{n:04}_{}", slugify(slug)))
     }
 
-    /// Writes a new plan and the new state: the plan directory (plan.yaml, up.sql, and the
-    /// state it ends at, state.json) is assembled under a temporary name and renamed into
-    /// place, then the root state.json (the same bytes) and chplan.sum are replaced
-    /// atomically: an interrupted run leaves the previous files intact (and `check` notices a
-    /// half-done one). `state` must be the plan's end state (its digest, `to_state`).
-    pub fn write_plan(&self, plan: &Plan, state: &State) -> Result<(), String> {
+    /// Writes a new plan and the new state: the plan directory (plan.yaml, up.sql, the state
+    /// it ends at, state.json, and for a plan made against a live database the state it starts
+    /// from, start.json) is assembled under a temporary name and renamed into place, then the
+    /// root state.json (the same bytes as the plan's) and chplan.sum are replaced atomically:
+    /// an interrupted run leaves the previous files intact (and `check` notices a half-done
+    /// one). `state` must be the plan's end state (its digest, `to_state`) and `start` its
+    /// start state (`from_state`).
+    pub fn write_plan(
+        &self,
+        plan: &Plan,
+        state: &State,
+        start: Option<&State>,
+    ) -> Result<(), String> {
         let state_json = state.to_json();
         if digest(state_json.as_bytes()) != plan.to_state {
             return Err(format!(
                 "plan {}: the state to write is not the one the plan ends at (to_state {})",
                 plan.id, plan.to_state
+            ));
+        }
+        let start_json = start.map(State::to_json);
+        if let Some(json) = &start_json
+            && digest(json.as_bytes()) != plan.from_state
+        {
+            return Err(format!(
+                "plan {}: the start state to write is not the one the plan starts from (from_state {})",
+                plan.id, plan.from_state
             ));
         }
         fs::create_dir_all(&self.root)
@@ -168,6 +198,9 @@ impl MigrationDir {
         fs::create_dir(&tmp).map_err(|e| format!("cannot create {}: {e}", tmp.display()))?;
         write_atomic(&tmp.join(PLAN_FILE), plan_yaml(plan)?.as_bytes())?;
         write_atomic(&tmp.join(UP_FILE), up_sql(plan).as_bytes())?;
+        if let Some(json) = &start_json {
+            write_atomic(&tmp.join(START_FILE), json.as_bytes())?;
+        }
         write_atomic(&tmp.join(STATE_FILE), state_json.as_bytes())?;
         fs::rename(&tmp, &final_dir)
             .map_err(|e| format!("cannot rename into {}: {e}", final_dir.display()))?;
@@ -176,7 +209,8 @@ impl MigrationDir {
     }
 
     /// The lines of `chplan.sum`: every artifact with its digest, then a digest of them all.
-    /// Plans in order, each with plan.yaml, up.sql, state.json; then the root state.json. A
+    /// Plans in order, each with plan.yaml, up.sql, start.json, state.json; then the root
+    /// state.json. A
     /// file that does not exist has no line (so a directory sealed before plans kept their
     /// state.json keeps its sum).
     pub fn compute_sum(&self) -> Result<String, String> {
@@ -184,6 +218,7 @@ impl MigrationDir {
         for id in self.plan_ids()? {
             files.push(format!("{id}/{PLAN_FILE}"));
             files.push(format!("{id}/{UP_FILE}"));
+            files.push(format!("{id}/{START_FILE}"));
             files.push(format!("{id}/{STATE_FILE}"));
         }
         files.push(STATE_FILE.to_string());
@@ -369,7 +404,7 @@ mod tests {
                 None => EMPTY_FROM_STATE.to_string(),
             };
             let id = dir.next_id(&format!("p{n}")).unwrap();
-            dir.write_plan(&plan(&id, &from, s), s).unwrap();
+            dir.write_plan(&plan(&id, &from, s), s, None).unwrap();
         }
         (tmp, dir, states)
     }
@@ -405,10 +440,35 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = MigrationDir::new(tmp.path().join("migrations"));
         let p = plan("0001_x", EMPTY_FROM_STATE, &state(&["a"]));
-        let e = dir.write_plan(&p, &state(&["b"])).unwrap_err();
+        let e = dir.write_plan(&p, &state(&["b"]), None).unwrap_err();
         assert!(e.contains("not the one the plan ends at"), "{e}");
+        let e = dir
+            .write_plan(&p, &state(&["a"]), Some(&state(&["b"])))
+            .unwrap_err();
+        assert!(e.contains("not the one the plan starts from"), "{e}");
         assert!(dir.plan_ids().unwrap().is_empty());
         assert!(dir.read_state().unwrap().is_none());
+    }
+
+    #[test]
+    fn a_plan_made_against_a_live_database_keeps_its_start_state() {
+        let (_tmp, dir, states) = three_plans();
+        let live = state(&["a", "b", "live"]);
+        let end = state(&["a", "b", "c", "d"]);
+        let p = plan("0004_live", &live.digest(), &end);
+        dir.write_plan(&p, &end, Some(&live)).unwrap();
+        let bytes = fs::read(dir.root.join("0004_live").join(START_FILE)).unwrap();
+        assert_eq!(bytes, live.to_json().as_bytes());
+        let (start, d) = dir.read_plan_start_state("0004_live").unwrap().unwrap();
+        assert_eq!((start, d), (live, p.from_state.clone()));
+        assert_ne!(p.from_state, states[2].digest());
+        let sum = dir.read_sum().unwrap().unwrap();
+        assert!(
+            sum.contains("\n0004_live/up.sql sha256:")
+                && sum.contains("\n0004_live/start.json sha256:")
+                && sum.find("0004_live/start.json") < sum.find("0004_live/state.json"),
+            "{sum}"
+        );
     }
 
     #[test]

@@ -39,6 +39,9 @@ pub struct PlanOptions<'a> {
     /// Never generate backfill SQL for version bumps.
     pub no_auto_backfill_sql: bool,
     pub prompter: Option<&'a mut dyn Prompter>,
+    /// Diff against this state (and its digest) instead of `migrations/state.json`: a live
+    /// database's (`plan --url`, `dev`).
+    pub base: Option<(State, String)>,
 }
 
 pub fn migrations(c: &Compilation, config: &ProjectConfig) -> MigrationDir {
@@ -63,12 +66,15 @@ pub fn plan_with(
         .as_ref()
         .ok_or("the project has no valid chplan.kdl")?;
     let dir = migrations(c, config);
-    let (old, from_state) = dir.read_state_with_digest()?.unwrap_or_else(|| {
-        (
-            State::empty(&config.database, config.cluster.as_deref()),
-            "empty".to_string(),
-        )
-    });
+    let (old, from_state) = match options.base.take() {
+        Some(base) => base,
+        None => dir.read_state_with_digest()?.unwrap_or_else(|| {
+            (
+                State::empty(&config.database, config.cluster.as_deref()),
+                "empty".to_string(),
+            )
+        }),
+    };
     let mut new = desired::build(config, &c.schema, &c.resolved);
     let renames = desired::renames(&c.schema, &c.resolved);
     let hints = desired::version_hints(&c.schema, &c.resolved);

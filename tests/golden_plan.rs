@@ -146,6 +146,7 @@ fn plan(dir: &Path, name: &str, options: Options) -> Result<Option<PlanOut>, Ref
         yes_all: options.yes_all,
         no_auto_backfill_sql: options.no_auto_backfill_sql,
         prompter: None,
+        base: None,
     };
     let planned =
         planner::plan_with(&c, name, &mut opts, &mut diags).map_err(|e| fail(&diags, e))?;
@@ -166,7 +167,7 @@ fn plan(dir: &Path, name: &str, options: Options) -> Result<Option<PlanOut>, Ref
         fs::write(&path, kdl).map_err(|e| plain(format!("{}: {e}", path.display())))?;
     }
     planner::migrations(&c, config)
-        .write_plan(&p, &planned.new)
+        .write_plan(&p, &planned.new, None)
         .map_err(plain)?;
     Ok(Some(PlanOut {
         plan: p,

@@ -148,7 +148,7 @@ fn an_added_column_stops_the_next_apply() {
     assert_refused(
         p.path(),
         &db,
-        "events_0_1: column extra: not in the state (extra column of type String)",
+        "events_0_1: column extra: not in the state (found String)",
     );
 }
 
@@ -174,7 +174,7 @@ fn a_changed_default_stops_the_next_apply() {
     assert_refused(
         p.path(),
         &db,
-        "events_0_1: column n: DEFAULT expression: expected 1 + 1, found 3",
+        "events_0_1: column n: default: expected DEFAULT 1+1, found DEFAULT 3",
     );
 }
 

@@ -25,7 +25,7 @@ fn project(after: &str) -> tempfile::TempDir {
     let mut diags = Diagnostics::default();
     let p = planner::plan(&c, "init", &mut diags).unwrap();
     planner::migrations(&c, c.project.config.as_ref().unwrap())
-        .write_plan(&p.plan.unwrap(), &p.new)
+        .write_plan(&p.plan.unwrap(), &p.new, None)
         .unwrap();
     std::fs::write(dir.path().join("schemas/a.kdl"), after).unwrap();
     dir

@@ -22,6 +22,10 @@ pub struct Connection {
 }
 
 impl Connection {
+    pub fn new(url: String, user: Option<String>) -> Connection {
+        Connection { url, user }
+    }
+
     pub fn endpoint(&self) -> Result<Endpoint, String> {
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let user = self.user.clone().or_else(|| env("CLICKHOUSE_USER"));

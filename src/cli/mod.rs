@@ -8,6 +8,7 @@ mod graph;
 mod plan;
 mod reseal;
 mod status;
+mod verify;
 
 pub use check::{check_project, report as check_report};
 pub use graph::{GraphFormat, format as graph_report};
@@ -49,6 +50,9 @@ enum Command {
     Apply(apply::Args),
     /// Show which plans a ClickHouse server has applied, and where an apply stopped.
     Status(status::Args),
+    /// Apply every plan to a scratch database (dropped after) and compare the result with
+    /// the declared schema.
+    Verify(verify::Args),
 }
 
 /// What a command concluded.
@@ -86,6 +90,7 @@ fn run(cli: Cli) -> Result<Outcome, String> {
         Command::Reseal => reseal::run(&cli.project),
         Command::Apply(args) => apply::run(&cli.project, &args),
         Command::Status(args) => status::run(&cli.project, &args),
+        Command::Verify(args) => verify::run(&cli.project, &args),
     }
 }
 

@@ -4,11 +4,16 @@
 
 use std::path::Path;
 
+use super::apply::Connection;
 use super::{Outcome, emit};
+use crate::artifacts::state::State;
 use crate::compile::compile;
+use crate::desired;
 use crate::diag::{Diagnostics, Format, render};
+use crate::live_base::base_state;
 use crate::migrations::{plan_yaml, write_atomic};
 use crate::planner;
+use crate::runner::client::Client;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -28,6 +33,14 @@ pub struct Args {
     /// Never generate backfill SQL for version bumps.
     #[arg(long)]
     no_auto_backfill_sql: bool,
+    /// Diff against this live database instead of migrations/state.json (the plan records
+    /// the live state it starts from, so `apply` notices changes made in between).
+    #[arg(long)]
+    url: Option<String>,
+    /// User for --url (default: $CLICKHOUSE_USER); the password comes from
+    /// $CLICKHOUSE_PASSWORD or a prompt.
+    #[arg(long, requires = "url")]
+    user: Option<String>,
 }
 
 /// Questions on stderr, answers from stdin: only when both are a terminal.
@@ -54,6 +67,40 @@ fn interactive() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
+/// The live database as the plan's starting point, with what was left out said on stderr.
+fn live_base(
+    c: &crate::compile::Compilation,
+    url: &str,
+    user: Option<String>,
+) -> Result<(State, String), String> {
+    let config = c.project.config.as_ref().ok_or("no chplan.kdl")?;
+    let endpoint = Connection::new(url.to_owned(), user).endpoint()?;
+    let client = Client::new(endpoint);
+    let desired = desired::build(config, &c.schema, &c.resolved);
+    let planned = planner::migrations(c, config).read_state()?;
+    let base = base_state(&client, &desired, planned.as_ref())?;
+    eprintln!(
+        "planning against {} at {} ({} managed object(s) found)",
+        config.database,
+        client.display_url(),
+        base.state.tables.len() + base.state.views.len() + base.state.materialized_views.len()
+    );
+    if !base.ignored.is_empty() {
+        eprintln!(
+            "note: left alone, not managed by this project: {}",
+            base.ignored.join(", ")
+        );
+    }
+    for u in &base.unexpressed {
+        eprintln!(
+            "warning: {}: {} (chplan cannot represent this; not compared)",
+            u.object, u.what
+        );
+    }
+    let digest = base.state.digest();
+    Ok((base.state, digest))
+}
+
 pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
     let c = compile(project);
     let mut diags = Diagnostics::default();
@@ -66,6 +113,17 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
         eprintln!("chplan plan: fix the errors above first");
         return Ok(Outcome::Problems);
     }
+    let base = match &args.url {
+        Some(url) => match live_base(&c, url, args.user.clone()) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                eprintln!("chplan plan: {e}");
+                return Ok(Outcome::Problems);
+            }
+        },
+        None => None,
+    };
+    let start = base.as_ref().map(|b| b.0.clone());
     let mut prompter = TerminalPrompter;
     let mut options = planner::PlanOptions {
         yes_all: args.yes_all,
@@ -75,6 +133,7 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
         } else {
             None
         },
+        base,
     };
     let planned = match planner::plan_with(&c, &args.name, &mut options, &mut diags) {
         Ok(p) => p,
@@ -152,7 +211,7 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
         ));
     }
     let dir = planner::migrations(&c, config);
-    dir.write_plan(&plan, &planned.new)?;
+    dir.write_plan(&plan, &planned.new, start.as_ref())?;
     out.push_str(&format!(
         "\nWrote {}/{}/ ({} operation{}{}); review plan.yaml, then commit it with the schemas.\n",
         config.migrations_dir,

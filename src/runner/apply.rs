@@ -9,7 +9,8 @@ use crate::migrations::MigrationDir;
 
 use super::backfill_progress;
 use super::client::{Client, ClientError, Endpoint};
-use super::journal::{Journal, Outcome, Record};
+use super::drift::{self, Drift};
+use super::journal::{Entries, Journal, Outcome, Record};
 use super::lock::{self, Lock, LockError};
 use super::progress::{OpState, load_plans, plan_states, sql_checksum};
 use super::{now_millis, random_hex};
@@ -87,8 +88,20 @@ pub fn apply(
     // no write to the server.
     let steps = pending_steps(&plans, &journal)?;
     // Drift check before anything runs: operations written for one shape must not meet
-    // another (docs/runner.md says what is compared).
-    if !super::drift::before_apply(&client, dir, &database, out)? {
+    // another (docs/runner.md says what is compared). Each later plan is checked again when
+    // its turn comes.
+    let first = match steps.first() {
+        Some(s) => {
+            let entries = read_entries(&journal)?;
+            drift::check_plan(&client, dir, &plans, plan_index(&plans, s.plan), &entries)?
+        }
+        None => drift::check(&client, dir)?,
+    };
+    for line in drift::describe(&first, &database) {
+        w(out, line);
+    }
+    if matches!(first, Drift::Found(_)) {
+        w(out, drift::REFUSAL.to_owned());
         return Ok(Applied::Stopped);
     }
     if steps.is_empty() {
@@ -171,44 +184,109 @@ pub fn apply(
     }
 
     let mut current_plan = "";
+    let mut skipping = false;
+    let mut ran = 0;
     for step in &steps {
         if step.plan.id != current_plan {
             current_plan = &step.plan.id;
+            let entries = read_entries(&journal)?;
+            let check = drift::check_plan(
+                &client,
+                dir,
+                &plans,
+                plan_index(&plans, step.plan),
+                &entries,
+            )?;
+            // The first plan's result was printed above, unless it changed since.
+            if !std::ptr::eq(step.plan, steps[0].plan) || check != first {
+                for line in drift::describe(&check, &database) {
+                    w(out, line);
+                }
+            }
+            match check {
+                Drift::Found(_) => {
+                    w(out, drift::REFUSAL.to_owned());
+                    return Ok(Applied::Stopped);
+                }
+                Drift::AtEnd(_) => {
+                    skipping = true;
+                    w(
+                        out,
+                        format!(
+                            "skipping {}: recording its operations as skipped",
+                            step.plan.id
+                        ),
+                    );
+                }
+                Drift::None(_) | Drift::Unchecked(_) => skipping = false,
+            }
             let done = step.index;
-            w(
-                out,
-                if done == 0 {
-                    format!(
-                        "applying {} ({} operations) to {database} at {}",
-                        step.plan.id,
-                        step.plan.operations.len(),
-                        client.display_url()
-                    )
-                } else {
-                    format!(
-                        "resuming {} at operation {} of {} ({})",
-                        step.plan.id,
-                        done + 1,
-                        step.plan.operations.len(),
-                        step.op.id
-                    )
-                },
-            );
+            if !skipping {
+                w(
+                    out,
+                    if done == 0 {
+                        format!(
+                            "applying {} ({} operations) to {database} at {}",
+                            step.plan.id,
+                            step.plan.operations.len(),
+                            client.display_url()
+                        )
+                    } else {
+                        format!(
+                            "resuming {} at operation {} of {} ({})",
+                            step.plan.id,
+                            done + 1,
+                            step.plan.operations.len(),
+                            step.op.id
+                        )
+                    },
+                );
+            }
+        }
+        if skipping {
+            record_skipped(&journal, step)?;
+            continue;
         }
         if let Err(message) = run_step(&client, &journal, &database, step, out) {
             w(out, message);
             return Ok(Applied::Stopped);
         }
+        ran += 1;
     }
     w(
         out,
         format!(
-            "{database}: applied {} operation(s); all {} plan(s) done",
-            steps.len(),
+            "{database}: applied {ran} operation(s); all {} plan(s) done",
             plans.len()
         ),
     );
     Ok(Applied::Complete)
+}
+
+fn read_entries(journal: &Journal<'_>) -> Result<Entries, String> {
+    journal
+        .read()
+        .map_err(|e| format!("cannot read the journal: {e}"))
+}
+
+fn plan_index(plans: &[Plan], plan: &Plan) -> usize {
+    plans.iter().position(|p| p.id == plan.id).unwrap_or(0)
+}
+
+/// Journals an operation of a plan whose end state the database already holds.
+fn record_skipped(journal: &Journal<'_>, step: &Step<'_>) -> Result<(), String> {
+    journal
+        .record(&Record {
+            plan_id: &step.plan.id,
+            op_index: step.index as u32,
+            op_id: &step.op.id,
+            sql_sha256: &sql_checksum(&step.op.sql),
+            outcome: Outcome::Skipped,
+            error: "",
+            query_id: "",
+            started_at_ms: now_millis(),
+        })
+        .map_err(|e| format!("cannot write the journal: {e}"))
 }
 
 /// Runs one operation between its journal rows. `Err` is the message for the user.

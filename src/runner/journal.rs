@@ -19,6 +19,8 @@ pub enum Outcome {
     Started,
     Done,
     Failed,
+    /// Not run: the database already held the plan's end state (counts as done).
+    Skipped,
 }
 
 impl Outcome {
@@ -27,7 +29,12 @@ impl Outcome {
             Outcome::Started => "started",
             Outcome::Done => "done",
             Outcome::Failed => "failed",
+            Outcome::Skipped => "skipped",
         }
+    }
+
+    pub fn is_done(self) -> bool {
+        matches!(self, Outcome::Done | Outcome::Skipped)
     }
 
     fn parse(s: &str) -> Option<Outcome> {
@@ -35,6 +42,7 @@ impl Outcome {
             "started" => Some(Outcome::Started),
             "done" => Some(Outcome::Done),
             "failed" => Some(Outcome::Failed),
+            "skipped" => Some(Outcome::Skipped),
             _ => None,
         }
     }

@@ -8,7 +8,6 @@ pub mod apply;
 pub mod backfill_progress;
 pub mod client;
 pub mod drift;
-pub mod introspect;
 pub mod journal;
 pub mod lock;
 pub mod progress;

@@ -4,7 +4,7 @@ use crate::artifacts::digest;
 use crate::artifacts::plan::Plan;
 use crate::migrations::MigrationDir;
 
-use super::journal::{Entries, Entry, Outcome};
+use super::journal::{Entries, Entry};
 
 /// The plans to consider, in order, up to and including `to`, and their database.
 pub fn load_plans(dir: &MigrationDir, to: Option<&str>) -> Result<(String, Vec<Plan>), String> {
@@ -72,7 +72,7 @@ pub fn plan_states(plan: &Plan, entries: &Entries) -> Result<Vec<OpState>, Strin
             .and_then(|i| journal.and_then(|j| j.get(&i)));
         let state = match entry {
             None => OpState::Pending,
-            Some(e) if e.outcome == Outcome::Done => {
+            Some(e) if e.outcome.is_done() => {
                 if e.op_id != op.id {
                     return Err(format!(
                         "operation {} of plan {} is `{}` in the journal but `{}` in the plan: \
@@ -103,7 +103,7 @@ pub fn plan_states(plan: &Plan, entries: &Entries) -> Result<Vec<OpState>, Strin
     }
     if let Some(extra) = journal.and_then(|j| {
         j.iter()
-            .find(|(i, e)| **i as usize >= plan.operations.len() && e.outcome == Outcome::Done)
+            .find(|(i, e)| **i as usize >= plan.operations.len() && e.outcome.is_done())
     }) {
         return Err(format!(
             "plan {} has {} operations but the journal records operation {} (`{}`) as done: \

@@ -1,14 +1,14 @@
-//! What the live database holds: one read of `system.tables` and one of `system.columns`,
-//! turned into a plain per-object structure for the drift check.
+//! What the live database holds, as the server spells it: one read each of `system.tables`,
+//! `system.columns`, `system.data_skipping_indices` and `system.projections`.
 //!
-//! Only the artifact-independent facts the server reports are kept, as the server spells them;
-//! interpreting them against a `State` is `drift`'s job.
+//! Turning these rows into the state format is `to_state`'s job.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::client::{Client, ClientError};
+use crate::artifacts::state::{IndexState, ProjectionState};
+use crate::runner::client::{Client, ClientError};
 
 /// One table, view or materialized view of the database.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -24,8 +24,13 @@ pub struct LiveObject {
     pub create_table_query: String,
     /// The SELECT of a view (empty for tables, and on servers without the column).
     pub as_select: String,
+    pub comment: String,
     /// In `position` order.
     pub columns: Vec<LiveColumn>,
+    /// In definition order.
+    pub indexes: Vec<IndexState>,
+    /// `None` on servers without `system.projections` (the CREATE statement has them).
+    pub projections: Option<Vec<ProjectionState>>,
 }
 
 impl LiveObject {
@@ -57,12 +62,12 @@ pub struct LiveColumn {
 /// The objects of `database`, by name; empty when the database does not exist.
 pub fn introspect(client: &Client, database: &str) -> Result<BTreeMap<String, LiveObject>, String> {
     let params = [("db", database)];
-    // `as_select` is not in every server version; `create_table_query` always is, and `drift`
-    // falls back to it.
+    // `as_select` and `comment` are not in every server version; `create_table_query` always
+    // is, and the SELECT of a view is read from it instead.
     let tables = client
         .read_rows(
             "SELECT name, engine, engine_full, sorting_key, primary_key, partition_key, \
-             sampling_key, create_table_query, as_select\n\
+             sampling_key, create_table_query, as_select, comment\n\
              FROM system.tables WHERE database = {db:String} ORDER BY name",
             &params,
         )
@@ -97,7 +102,10 @@ pub fn introspect(client: &Client, database: &str) -> Result<BTreeMap<String, Li
                 sampling_key: text(row, "sampling_key"),
                 create_table_query: text(row, "create_table_query"),
                 as_select: text(row, "as_select"),
+                comment: text(row, "comment"),
                 columns: Vec::new(),
+                indexes: Vec::new(),
+                projections: None,
             },
         );
     }
@@ -120,19 +128,88 @@ pub fn introspect(client: &Client, database: &str) -> Result<BTreeMap<String, Li
         object.columns.push(LiveColumn {
             name: text(row, "name"),
             data_type: text(row, "type"),
-            // UInt64 may come quoted (output_format_json_quote_64bit_integers).
-            position: match row.get("position") {
-                Some(Value::Number(n)) => n.as_u64().unwrap_or(0),
-                Some(Value::String(s)) => s.parse().unwrap_or(0),
-                _ => 0,
-            },
+            position: number(row, "position"),
             default_kind: text(row, "default_kind"),
             default_expression: text(row, "default_expression"),
             comment: text(row, "comment"),
             compression_codec: text(row, "compression_codec"),
         });
     }
+    indexes_into(client, database, &mut objects)?;
+    projections_into(client, database, &mut objects)?;
     Ok(objects)
+}
+
+fn indexes_into(
+    client: &Client,
+    database: &str,
+    objects: &mut BTreeMap<String, LiveObject>,
+) -> Result<(), String> {
+    let rows = match client.read_rows(
+        "SELECT table, name, type_full, expr, granularity\n\
+         FROM system.data_skipping_indices WHERE database = {db:String}",
+        &[("db", database)],
+    ) {
+        Ok(rows) => rows,
+        // Servers before 20.x have no such table and no skip indexes to read.
+        Err(e) if is_missing_table(&e) => return Ok(()),
+        Err(e) => return Err(format!("cannot read system.data_skipping_indices: {e}")),
+    };
+    for row in &rows {
+        if let Some(object) = objects.get_mut(&text(row, "table")) {
+            object.indexes.push(IndexState {
+                name: text(row, "name"),
+                expr: text(row, "expr"),
+                index_type: text(row, "type_full"),
+                granularity: number(row, "granularity"),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn projections_into(
+    client: &Client,
+    database: &str,
+    objects: &mut BTreeMap<String, LiveObject>,
+) -> Result<(), String> {
+    let rows = match client.read_rows(
+        "SELECT table, name, query FROM system.projections WHERE database = {db:String}",
+        &[("db", database)],
+    ) {
+        Ok(rows) => rows,
+        Err(e) if is_missing_table(&e) || is_missing_column(&e) => return Ok(()),
+        Err(e) => return Err(format!("cannot read system.projections: {e}")),
+    };
+    for object in objects.values_mut() {
+        object.projections = Some(Vec::new());
+    }
+    for row in &rows {
+        if let Some(list) = objects
+            .get_mut(&text(row, "table"))
+            .and_then(|o| o.projections.as_mut())
+        {
+            list.push(ProjectionState {
+                name: text(row, "name"),
+                query: text(row, "query"),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// UInt64 may come quoted (output_format_json_quote_64bit_integers).
+fn number(row: &Map<String, Value>, key: &str) -> u64 {
+    match row.get(key) {
+        Some(Value::Number(n)) => n.as_u64().unwrap_or(0),
+        Some(Value::String(s)) => s.parse().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// UNKNOWN_TABLE (60): a system table this server version does not have.
+fn is_missing_table(e: &ClientError) -> bool {
+    e.code() == Some(60)
 }
 
 /// A string field, empty when absent or not a string: a server that lacks a column or

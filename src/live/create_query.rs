@@ -1,0 +1,265 @@
+//! What only `system.tables.create_table_query` tells: column TTLs, constraints, the engine's
+//! arguments, the table TTL and SETTINGS, a materialized view's `TO` table, and anything the
+//! state format has no place for.
+
+use std::collections::BTreeMap;
+
+use crate::artifacts::state::{ConstraintKindState, ConstraintState, ProjectionState};
+
+use super::scan::{Kind, Tok, matching, split_top_level, tokens, unquote_name};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CreateParts {
+    /// Column TTL expressions, by column name.
+    pub column_ttls: BTreeMap<String, String>,
+    pub constraints: Vec<ConstraintState>,
+    /// From the statement, for servers without `system.projections`.
+    pub projections: Vec<ProjectionState>,
+    pub engine_args: Vec<String>,
+    pub ttl: Option<String>,
+    /// In the order written, values as SQL literals.
+    pub settings: Vec<(String, String)>,
+    /// A materialized view's `TO` table: database (when written) and name.
+    pub to: Option<(Option<String>, String)>,
+    /// Parts the state format cannot hold, described for a person.
+    pub unexpressed: Vec<String>,
+}
+
+/// Table-level clauses, in the order ClickHouse prints them.
+const CLAUSES: &[&str] = &[
+    "ENGINE",
+    "PARTITION",
+    "PRIMARY",
+    "ORDER",
+    "SAMPLE",
+    "TTL",
+    "SETTINGS",
+    "COMMENT",
+    "AS",
+    "EMPTY",
+    "TO",
+    "REFRESH",
+    "DEFINER",
+    "SQL",
+    "POPULATE",
+];
+
+pub fn parse(query: &str) -> CreateParts {
+    let toks = tokens(query);
+    let mut parts = CreateParts::default();
+    // The element list is the first top-level bracket; views print their columns there too.
+    let open = toks
+        .iter()
+        .position(|t| t.kind == Kind::Open && t.depth == 0 && t.text(query) == "(");
+    let mut tail_from = 0;
+    if let Some(open) = open {
+        // A `TO db.t` before the list belongs to a materialized view.
+        parts.to = to_target(query, &toks[..open]);
+        if let Some(close) = matching(&toks, open) {
+            let inner = &query[toks[open].end..toks[close].start];
+            for element in split_top_level(inner) {
+                element_into(&element, &mut parts);
+            }
+            tail_from = close + 1;
+        }
+    } else {
+        parts.to = to_target(query, &toks);
+    }
+    clauses(query, &toks[tail_from..], &mut parts);
+    parts
+}
+
+/// `TO name` at the top level of the statement head.
+fn to_target(query: &str, toks: &[Tok]) -> Option<(Option<String>, String)> {
+    let at = toks
+        .iter()
+        .position(|t| t.depth == 0 && t.is_word(query, "TO"))?;
+    let name_toks: Vec<&Tok> = toks[at + 1..]
+        .iter()
+        .take_while(|t| matches!(t.kind, Kind::Word | Kind::Quoted) || t.text(query) == ".")
+        .collect();
+    let parts: Vec<String> = name_toks
+        .iter()
+        .filter(|t| t.text(query) != ".")
+        .map(|t| unquote_name(t.text(query)))
+        .collect();
+    match parts.as_slice() {
+        [name] => Some((None, name.clone())),
+        [db, name] => Some((Some(db.clone()), name.clone())),
+        _ => None,
+    }
+}
+
+fn element_into(element: &str, parts: &mut CreateParts) {
+    let toks = tokens(element);
+    let Some(first) = toks.first() else {
+        return;
+    };
+    let word = |i: usize, w: &str| toks.get(i).is_some_and(|t| t.is_word(element, w));
+    let rest_after = |i: usize| toks.get(i).map_or("", |t| element[t.start..].trim());
+    if first.kind == Kind::Word && word(0, "INDEX") {
+        // system.data_skipping_indices holds these.
+        return;
+    }
+    if first.kind == Kind::Word && word(0, "CONSTRAINT") {
+        let name = toks.get(1).map(|t| unquote_name(t.text(element)));
+        let kind = if word(2, "CHECK") {
+            Some(ConstraintKindState::Check)
+        } else if word(2, "ASSUME") {
+            Some(ConstraintKindState::Assume)
+        } else {
+            None
+        };
+        match (name, kind) {
+            (Some(name), Some(kind)) => parts.constraints.push(ConstraintState {
+                name,
+                kind,
+                expr: rest_after(3).to_owned(),
+            }),
+            _ => parts.unexpressed.push(format!("constraint `{element}`")),
+        }
+        return;
+    }
+    if first.kind == Kind::Word && word(0, "PROJECTION") {
+        let name = toks.get(1).map(|t| unquote_name(t.text(element)));
+        let query = toks
+            .get(2)
+            .filter(|t| t.kind == Kind::Open)
+            .and_then(|_| matching(&toks, 2))
+            .map(|close| element[toks[2].end..toks[close].start].trim().to_owned());
+        match (name, query) {
+            (Some(name), Some(query)) => parts.projections.push(ProjectionState { name, query }),
+            _ => parts.unexpressed.push(format!("projection `{element}`")),
+        }
+        return;
+    }
+    if first.kind == Kind::Word && (word(0, "PRIMARY") || word(0, "STATISTICS")) {
+        parts.unexpressed.push(format!("table element `{element}`"));
+        return;
+    }
+    // A column: name, type, then keyword-led parts.
+    let name = unquote_name(first.text(element));
+    let mut i = 1;
+    while i < toks.len() {
+        let t = toks[i];
+        if t.depth == 0 && t.kind == Kind::Word {
+            let w = t.text(element).to_ascii_uppercase();
+            match w.as_str() {
+                "TTL" => {
+                    let end = next_column_keyword(element, &toks, i + 1);
+                    let text = element[t.end..end].trim().to_owned();
+                    parts.column_ttls.insert(name.clone(), text);
+                }
+                "STATISTICS" | "SETTINGS" => {
+                    let end = next_column_keyword(element, &toks, i + 1);
+                    parts
+                        .unexpressed
+                        .push(format!("column {name}: {}", element[t.start..end].trim()));
+                }
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+}
+
+/// Where a column part that started before token `from` ends.
+fn next_column_keyword(element: &str, toks: &[Tok], from: usize) -> usize {
+    toks[from..]
+        .iter()
+        .find(|t| {
+            t.depth == 0
+                && ["COMMENT", "CODEC", "TTL", "STATISTICS", "SETTINGS"]
+                    .iter()
+                    .any(|k| t.is_word(element, k))
+        })
+        .map_or(element.len(), |t| t.start)
+}
+
+fn clauses(query: &str, toks: &[Tok], parts: &mut CreateParts) {
+    let starts: Vec<usize> = toks
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.depth == 0 && CLAUSES.iter().any(|c| t.is_word(query, c)))
+        .map(|(i, _)| i)
+        .collect();
+    for (n, &s) in starts.iter().enumerate() {
+        let end = starts.get(n + 1).map_or(query.len(), |&e| toks[e].start);
+        let keyword = toks[s].text(query).to_ascii_uppercase();
+        let body = query[toks[s].end..end].trim();
+        match keyword.as_str() {
+            "ENGINE" => {
+                let body = body.trim_start_matches('=').trim();
+                if let Some(open) = body.find('(')
+                    && let Some(inner) = body[open + 1..].strip_suffix(')')
+                {
+                    parts.engine_args = split_top_level(inner);
+                }
+            }
+            "TTL" => parts.ttl = Some(body.to_owned()),
+            "SETTINGS" => {
+                for item in split_top_level(body) {
+                    if let Some((k, v)) = item.split_once('=') {
+                        parts
+                            .settings
+                            .push((k.trim().to_owned(), v.trim().to_owned()));
+                    }
+                }
+            }
+            "REFRESH" | "EMPTY" | "POPULATE" => parts
+                .unexpressed
+                .push(format!("`{}` clause", query[toks[s].start..end].trim())),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Printed by ClickHouse 26.9 for a table using every part.
+    const TABLE: &str = "CREATE TABLE x.t (`a` UInt32 CODEC(Delta(4), ZSTD(1)), `v` UInt64 COMMENT 'it\\'s' TTL toDateTime(d) + toIntervalDay(1), `d` Date, `s` String DEFAULT 'x', INDEX ix s TYPE bloom_filter(0.01) GRANULARITY 3, INDEX i2 a TYPE minmax GRANULARITY 1, CONSTRAINT c CHECK a > 0, CONSTRAINT c2 ASSUME d > '2000-01-01', PROJECTION p (SELECT a, count() GROUP BY a)) ENGINE = ReplacingMergeTree(a) PARTITION BY toYYYYMM(d) PRIMARY KEY a ORDER BY (a, d) SAMPLE BY a TTL d + toIntervalYear(1) SETTINGS index_granularity = 4096, min_bytes_for_wide_part = 0, deduplicate_merge_projection_mode = 'drop' COMMENT 'tbl'";
+
+    #[test]
+    fn reads_a_table() {
+        let p = parse(TABLE);
+        assert_eq!(
+            p.column_ttls,
+            BTreeMap::from([(
+                "v".to_owned(),
+                "toDateTime(d) + toIntervalDay(1)".to_owned()
+            )])
+        );
+        assert_eq!(p.constraints.len(), 2);
+        assert_eq!(p.constraints[1].kind, ConstraintKindState::Assume);
+        assert_eq!(p.constraints[1].expr, "d > '2000-01-01'");
+        assert_eq!(p.projections[0].query, "SELECT a, count() GROUP BY a");
+        assert_eq!(p.engine_args, ["a"]);
+        assert_eq!(p.ttl.as_deref(), Some("d + toIntervalYear(1)"));
+        assert_eq!(p.settings.len(), 3);
+        assert_eq!(p.settings[2].1, "'drop'");
+        assert!(p.unexpressed.is_empty());
+        assert_eq!(p.to, None);
+    }
+
+    #[test]
+    fn reads_a_materialized_view() {
+        let p = parse(
+            "CREATE MATERIALIZED VIEW x.mv TO x.`tg t` (`id` String, `c` UInt64) AS SELECT id, count() AS c FROM x.u GROUP BY id",
+        );
+        assert_eq!(p.to, Some((Some("x".into()), "tg t".into())));
+        let p = parse(
+            "CREATE MATERIALIZED VIEW x.mv (`id` String) ENGINE = Memory AS SELECT id FROM x.u",
+        );
+        assert_eq!(p.to, None);
+    }
+
+    #[test]
+    fn reports_what_it_cannot_hold() {
+        let p = parse(
+            "CREATE TABLE x.t (`a` UInt32 STATISTICS(tdigest), `b` String SETTINGS (max_compress_block_size = 1)) ENGINE = MergeTree ORDER BY a",
+        );
+        assert_eq!(p.unexpressed.len(), 2, "{:?}", p.unexpressed);
+    }
+}

@@ -1,0 +1,150 @@
+//! `chplan plan --url`: planning against the live database (real ClickHouse 26.9 behind
+//! chfront) — one that matches the schemas, one that lags behind them, one that drifted — and
+//! `apply` noticing a change made between planning and deploying.
+
+mod support;
+
+use support::cli::{fails, ok};
+
+use std::path::Path;
+
+use tempfile::TempDir;
+
+const SCHEMA: &str = r#"
+table events {
+    column id String
+    column status "LowCardinality(String)" default="'new'"
+    column at DateTime default="now()"
+    order-by id
+    ttl "at + INTERVAL 30 DAY"
+    index idx_status "status" type="set(10)"
+}
+
+view by_status {
+    select "SELECT status, count() AS c FROM events GROUP BY status"
+}
+"#;
+
+fn url_args<'a>(command: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut v = vec![command, "--url", support::clickhouse().url()];
+    v.extend_from_slice(extra);
+    v
+}
+
+fn q(sql: &str) -> String {
+    support::clickhouse().exec(sql).trim().to_owned()
+}
+
+fn project(prefix: &str, schema: &str) -> (TempDir, String) {
+    let db = support::clickhouse().fresh_database(prefix);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("chplan.kdl"), format!("database {db}\n")).unwrap();
+    std::fs::create_dir(dir.path().join("schemas")).unwrap();
+    write(dir.path(), schema);
+    (dir, db)
+}
+
+fn write(dir: &Path, schema: &str) {
+    std::fs::write(dir.join("schemas/schema.kdl"), schema).unwrap();
+}
+
+fn columns(db: &str, table: &str) -> String {
+    q(&format!(
+        "SELECT groupArray(name) FROM (SELECT name FROM system.columns \
+         WHERE database = '{db}' AND table = '{table}' ORDER BY position)"
+    ))
+}
+
+#[test]
+fn a_matching_database_needs_no_plan() {
+    let (p, _db) = project("url_match", SCHEMA);
+    ok(p.path(), &["plan", "--name", "init"]);
+    ok(p.path(), &url_args("apply", &[]));
+    let out = ok(p.path(), &url_args("plan", &["--name", "again"]));
+    assert!(out.contains("No changes"), "{out}");
+}
+
+#[test]
+fn an_empty_database_gets_everything_and_unmanaged_objects_are_left_alone() {
+    let (p, db) = project("url_empty", SCHEMA);
+    q(&format!(
+        "CREATE TABLE {db}.theirs (x UInt8) ENGINE = MergeTree ORDER BY x"
+    ));
+    let out = ok(p.path(), &url_args("plan", &["--name", "init"]));
+    assert!(out.contains("+ table events"), "{out}");
+    assert!(out.contains("not managed by this project: theirs"), "{out}");
+    let start = std::fs::read_to_string(p.path().join("migrations/0001_init/start.json")).unwrap();
+    assert!(!start.contains("theirs"), "{start}");
+    ok(p.path(), &url_args("apply", &[]));
+    assert_eq!(columns(&db, "events"), "['id','status','at']");
+    assert_eq!(columns(&db, "theirs"), "['x']");
+    let status = ok(p.path(), &url_args("status", &[]));
+    assert!(status.contains("up to date, no drift"), "{status}");
+}
+
+#[test]
+fn a_lagging_database_gets_what_it_lacks() {
+    let (p, db) = project("url_lag", SCHEMA);
+    ok(p.path(), &["plan", "--name", "init"]);
+    ok(p.path(), &url_args("apply", &[]));
+    write(
+        p.path(),
+        &SCHEMA.replace(
+            "    column at DateTime",
+            "    column source String default=\"'web'\"\n    column at DateTime",
+        ),
+    );
+    let out = ok(p.path(), &url_args("plan", &["--name", "source"]));
+    assert!(
+        out.contains("~ table events: + column source String"),
+        "{out}"
+    );
+    // Only the column: the server's spelling of the TTL, defaults and view is not a change.
+    assert!(out.contains("(1 operation)"), "{out}");
+    ok(p.path(), &url_args("apply", &[]));
+    assert_eq!(columns(&db, "events"), "['id','status','source','at']");
+    ok(p.path(), &["check"]);
+}
+
+#[test]
+fn a_drifted_database_is_brought_back_to_the_schemas() {
+    let (p, db) = project("url_drift", SCHEMA);
+    ok(p.path(), &["plan", "--name", "init"]);
+    ok(p.path(), &url_args("apply", &[]));
+    q(&format!("ALTER TABLE {db}.events ADD COLUMN extra UInt8"));
+    q(&format!("DROP VIEW {db}.by_status"));
+    let out = ok(
+        p.path(),
+        &url_args("plan", &["--name", "repair", "--yes-destructive"]),
+    );
+    assert!(out.contains("- column extra UInt8 (destructive)"), "{out}");
+    assert!(out.contains("+ view by_status"), "{out}");
+    ok(p.path(), &url_args("apply", &["--yes-destructive"]));
+    assert_eq!(columns(&db, "events"), "['id','status','at']");
+    let status = ok(p.path(), &url_args("status", &[]));
+    assert!(status.contains("up to date, no drift"), "{status}");
+}
+
+#[test]
+fn a_change_between_planning_and_deploying_stops_apply() {
+    let (p, db) = project("url_between", SCHEMA);
+    ok(p.path(), &url_args("plan", &["--name", "init"]));
+    ok(p.path(), &url_args("apply", &[]));
+    write(
+        p.path(),
+        &SCHEMA.replace(
+            "    column at DateTime",
+            "    column source String\n    column at DateTime",
+        ),
+    );
+    ok(p.path(), &url_args("plan", &["--name", "source"]));
+    q(&format!(
+        "ALTER TABLE {db}.events MODIFY COLUMN status String"
+    ));
+    let out = fails(p.path(), &url_args("apply", &[]));
+    assert!(
+        out.contains("events: column status: expected LowCardinality(String), found String"),
+        "{out}"
+    );
+    assert_eq!(columns(&db, "events"), "['id','status','at']");
+}
