@@ -9,7 +9,7 @@ use crate::artifacts::digest;
 use crate::artifacts::plan::Plan;
 use crate::compile::Compilation;
 use crate::diag::{Code, Diagnostic, Diagnostics};
-use crate::migrations::{MigrationDir, STATE_FILE, UP_FILE, up_sql};
+use crate::migrations::{EMPTY_FROM_STATE, MigrationDir, START_FILE, STATE_FILE, UP_FILE, up_sql};
 use crate::planner;
 
 pub fn check(c: &Compilation, diags: &mut Diagnostics) {
@@ -61,12 +61,23 @@ pub fn check(c: &Compilation, diags: &mut Diagnostics) {
     };
     let newest = ids.last().cloned();
     let root = file_digest(&dir.root.join(STATE_FILE));
+    // The plan before the one checked: `None` for the first, `Some(None)` when unreadable.
+    let mut previous: Option<Option<Plan>> = None;
     for id in ids {
-        match dir.read_plan(&id) {
+        let read = dir.read_plan(&id);
+        match &read {
             Ok(plan) => {
+                check_plan_start(
+                    &dir,
+                    plan,
+                    previous.as_ref().map(Option::as_ref),
+                    &config.migrations_dir,
+                    &relative,
+                    diags,
+                );
                 check_plan_state(
                     &dir,
-                    &plan,
+                    plan,
                     &root,
                     newest.as_deref() == Some(id.as_str()),
                     &config.migrations_dir,
@@ -75,7 +86,7 @@ pub fn check(c: &Compilation, diags: &mut Diagnostics) {
                 );
                 let path = dir.root.join(&id).join(UP_FILE);
                 let on_disk = fs::read_to_string(&path).unwrap_or_default();
-                if on_disk != up_sql(&plan) {
+                if on_disk != up_sql(plan) {
                     diags.push(
                         Diagnostic::unplaced(
                             Code::StalePlanSql,
@@ -86,10 +97,11 @@ pub fn check(c: &Compilation, diags: &mut Diagnostics) {
                 }
             }
             Err(e) => diags.push(
-                Diagnostic::unplaced(Code::InvalidMigrations, relative(e))
+                Diagnostic::unplaced(Code::InvalidMigrations, relative(e.clone()))
                     .help("fix the YAML by hand, or restore it from version control"),
             ),
         }
+        previous = Some(read.ok());
     }
     let mut plan_diags = Diagnostics::default();
     match planner::plan(c, "check", &mut plan_diags) {
@@ -124,6 +136,63 @@ pub fn check(c: &Compilation, diags: &mut Diagnostics) {
         Err(_) if plan_diags.has_errors() => diags.extend(plan_diags),
         Err(e) => diags.push(Diagnostic::unplaced(Code::InvalidMigrations, relative(e))),
     }
+}
+
+/// The plan starts from the state it records (`from_state`): its start.json when it has one
+/// (made against a live database), else the previous plan's end state (`to_state`), else, for
+/// the first plan, nothing (`empty`). Digests only. `previous`: `None` for the first plan,
+/// `Some(None)` when the previous plan.yaml cannot be read (reported as E405).
+fn check_plan_start(
+    dir: &MigrationDir,
+    plan: &Plan,
+    previous: Option<Option<&Plan>>,
+    m: &str,
+    relative: &dyn Fn(String) -> String,
+    diags: &mut Diagnostics,
+) {
+    let id = &plan.id;
+    let file = format!("{m}/{id}/{START_FILE}");
+    let (message, help) = match file_digest(&dir.root.join(id).join(START_FILE)) {
+        Ok(Some(d)) if d == plan.from_state => return,
+        Ok(Some(d)) => (
+            match dir.read_plan_start(id) {
+                Err(e) => format!("{} (the state the plan starts from)", relative(e)),
+                Ok(_) => format!(
+                    "{file} is not the state its plan starts from: its digest is {d}, the plan's from_state is {}",
+                    plan.from_state
+                ),
+            },
+            "start.json is the live database the plan was made against (`chplan plan --url`): \
+             restore it from version control, or remove the plan and plan again"
+                .to_string(),
+        ),
+        Err(e) => (
+            relative(e),
+            "restore it from version control, then run `chplan reseal`".to_string(),
+        ),
+        Ok(None) => match previous {
+            None if plan.from_state == EMPTY_FROM_STATE => return,
+            None => (
+                format!(
+                    "{m}/{id} is the first plan, but it does not start from an empty database: its from_state is {}",
+                    plan.from_state
+                ),
+                "the plans before it are missing: restore them from version control".to_string(),
+            ),
+            Some(None) => return,
+            Some(Some(prev)) if prev.to_state == plan.from_state => return,
+            Some(Some(prev)) => (
+                format!(
+                    "{m}/{id} does not start from the state the plan before it, {}, ends at: its from_state is {}, {}'s to_state is {}",
+                    prev.id, plan.from_state, prev.id, prev.to_state
+                ),
+                "two plans were made from the same state (on two branches?): keep the plans of \
+                 one branch, then plan the other's changes again with `chplan plan`"
+                    .to_string(),
+            ),
+        },
+    };
+    diags.push(Diagnostic::unplaced(Code::PlanStateMismatch, message).help(help));
 }
 
 /// The digest of a file's bytes; `None` when it does not exist.

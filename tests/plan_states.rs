@@ -200,3 +200,95 @@ fn example_project_plans_keep_their_states() {
         assert_eq!(from, plan.from_state, "{id}");
     }
 }
+
+/// Replaces a line of a plan.yaml (a reviewed hand edit), then re-seals.
+fn edit_plan(p: &Path, dir: &MigrationDir, id: &str, key: &str, value: &str) {
+    let path = dir.root.join(id).join("plan.yaml");
+    let text = fs::read_to_string(&path).unwrap();
+    let edited: Vec<String> = text
+        .lines()
+        .map(|l| {
+            if l.starts_with(&format!("{key}: ")) {
+                format!("{key}: {value}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    fs::write(&path, edited.join("\n") + "\n").unwrap();
+    ok(p, &["reseal"]);
+}
+
+#[test]
+fn check_reports_plans_that_do_not_follow_on() {
+    let (tmp, dir) = three_plans();
+    let p = tmp.path();
+    let other = digest(b"another state");
+    edit_plan(p, &dir, "0003_step_2", "from_state", &other);
+    let out = fails(p, &["check"]);
+    assert!(
+        out.contains("E407")
+            && out.contains(
+                "migrations/0003_step_2 does not start from the state the plan before it, 0002_step_1, ends at"
+            ),
+        "{out}"
+    );
+    assert_eq!(
+        dir.read_plan_start_state("0003_step_2").unwrap().unwrap().1,
+        dir.read_plan("0002_step_1").unwrap().to_state
+    );
+
+    let (tmp, dir) = three_plans();
+    let p = tmp.path();
+    edit_plan(p, &dir, "0001_step_0", "from_state", &other);
+    let out = fails(p, &["check"]);
+    assert!(
+        out.contains(
+            "migrations/0001_step_0 is the first plan, but it does not start from an empty database"
+        ),
+        "{out}"
+    );
+    // Its start state is not in the artifacts.
+    assert_eq!(dir.read_plan_start_state("0001_step_0").unwrap(), None);
+}
+
+#[test]
+fn a_recorded_start_state_is_the_start_and_is_checked() {
+    let (tmp, dir) = three_plans();
+    let p = tmp.path();
+    // As `plan --url` writes it: the live state the plan was made against, whose digest the
+    // plan records as from_state. Here: the state the previous plan ends at.
+    let start = dir.root.join("0002_step_1/start.json");
+    fs::copy(state_path(&dir, "0001_step_0"), &start).unwrap();
+    ok(p, &["reseal"]);
+    assert!(
+        dir.read_sum()
+            .unwrap()
+            .unwrap()
+            .contains("\n0002_step_1/start.json sha256:")
+    );
+    ok(p, &["check", "--deny-warnings"]);
+    let (s, d) = dir.read_plan_start_state("0002_step_1").unwrap().unwrap();
+    assert_eq!(d, dir.read_plan("0002_step_1").unwrap().from_state);
+    assert_eq!(s, dir.read_plan_start("0002_step_1").unwrap().unwrap().0);
+
+    // Changed: the sum notices, and so does the start check once re-sealed.
+    let changed = fs::read_to_string(&start)
+        .unwrap()
+        .replace("\"String\"", "\"UUID\"");
+    fs::write(&start, changed).unwrap();
+    let out = fails(p, &["check"]);
+    assert!(
+        out.contains("E403") && out.contains("0002_step_1/start.json"),
+        "{out}"
+    );
+    ok(p, &["reseal"]);
+    let out = fails(p, &["check"]);
+    assert!(
+        out.contains("E407")
+            && out.contains(
+                "migrations/0002_step_1/start.json is not the state its plan starts from"
+            ),
+        "{out}"
+    );
+}
