@@ -1,6 +1,7 @@
 //! What `check` verifies about the migration directory: it is sealed (chplan.sum matches),
 //! every up.sql is what its plan.yaml renders, every plan keeps the state it ends at (and the
-//! root state.json is the newest plan's), and no schema change is left unplanned.
+//! root state.json is the newest plan's), every plan starts where the one before it ends (or at
+//! its start.json), and no schema change is left unplanned.
 
 use std::fs;
 use std::path::Path;
