@@ -13,9 +13,10 @@ pub struct Plan {
     pub database: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cluster: Option<String>,
-    /// Digest of the state the plan starts from (`empty` for the first plan).
+    /// Digest of the state the plan starts from (`empty` for the first plan): the previous
+    /// plan's `to_state`.
     pub from_state: String,
-    /// Digest of the state it produces.
+    /// Digest of the state it produces: of the bytes of the plan directory's `state.json`.
     pub to_state: String,
     pub operations: Vec<Operation>,
 }

@@ -1,4 +1,6 @@
-//! `migrations/state.json`: the fully resolved schema as of the newest plan.
+//! `state.json`: a fully resolved schema. Each plan keeps the state it ends at
+//! (`migrations/NNNN_slug/state.json`, its digest the plan's `to_state`); `migrations/state.json`
+//! is the newest plan's, the same bytes.
 
 use std::collections::BTreeMap;
 

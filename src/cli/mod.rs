@@ -44,7 +44,8 @@ enum Command {
     Plan(plan::Args),
     /// Write the whole desired schema as SQL (one file per object, and schema.sql).
     Build(build::Args),
-    /// Regenerate up.sql from hand-edited plan.yaml files and recompute chplan.sum.
+    /// Regenerate up.sql from hand-edited plan.yaml files, restore the newest plan's state.json,
+    /// and recompute chplan.sum.
     Reseal,
     /// Apply pending plans to a ClickHouse server over HTTP.
     Apply(apply::Args),

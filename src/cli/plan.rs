@@ -1,5 +1,6 @@
 //! `chplan plan`: diff the schemas against the last planned state and write the next
-//! migration (plan.yaml, up.sql, the new state.json, chplan.sum).
+//! migration (plan.yaml, up.sql and the state it ends at, state.json, in the plan's directory;
+//! the new root state.json; chplan.sum).
 
 use std::path::Path;
 

@@ -1,11 +1,13 @@
 //! `chplan reseal`: after a reviewed hand edit of a plan.yaml, regenerate its up.sql and
-//! recompute chplan.sum.
+//! recompute chplan.sum. It also restores the newest plan's state.json from the root one when
+//! that is provably its end state (the root file's digest is the plan's `to_state`); older
+//! plans' state.json cannot be proven from the directory and are left to `chplan check`.
 
 use std::path::Path;
 
 use super::{Outcome, emit};
 use crate::compile::compile;
-use crate::migrations::{UP_FILE, up_sql, write_atomic};
+use crate::migrations::{STATE_FILE, UP_FILE, up_sql, write_atomic};
 use crate::planner;
 
 pub fn run(project: &Path) -> Result<Outcome, String> {
@@ -25,6 +27,11 @@ pub fn run(project: &Path) -> Result<Outcome, String> {
             write_atomic(&path, sql.as_bytes())?;
             out.push_str(&format!("rewrote {id}/{UP_FILE} from its plan.yaml\n"));
         }
+    }
+    if let Some(id) = dir.restore_newest_plan_state()? {
+        out.push_str(&format!(
+            "wrote {id}/{STATE_FILE} from {STATE_FILE} (the state the plan ends at)\n"
+        ));
     }
     dir.write_sum()?;
     out.push_str("chplan.sum updated\n");

@@ -58,6 +58,7 @@ codes! {
     StalePlanSql = "E404", "stale-plan-sql", "an up.sql no longer matches its plan.yaml";
     InvalidMigrations = "E405", "invalid-migrations", "a plan.yaml or state.json cannot be read";
     VersionBump = "E406", "version-bump", "an in-place version bump that is undecided or cannot be done as declared";
+    PlanStateMismatch = "E407", "plan-state-mismatch", "a plan's state.json or start.json is missing, unreadable, or not the state the plan records";
     SqlNotParsed = "W001", "sql-not-parsed", "the dependencies of a SELECT could not be inferred";
     ExprNotChecked = "W002", "expression-not-checked", "an expression could not be parsed, so its columns were not checked";
     CrossDatabase = "W003", "cross-database-reference", "SQL reads a table in another database, which chplan does not track";
