@@ -54,28 +54,16 @@ pub fn plan_states_of(
             plan.id
         )));
     }
-    // A plan made against a live database starts from what that database held.
-    let start = if let Some((start, _)) = dir.read_plan_start(&plan.id)? {
-        start
-    } else if index == 0 {
-        State::empty(&plan.database, end.cluster.as_deref())
-    } else {
-        match dir.read_plan_state(&plans[index - 1].id)? {
-            Some((s, _)) => s,
-            None => {
-                return Ok(Err(format!(
-                    "{} has no state.json (run `chplan check`)",
-                    plans[index - 1].id
-                )));
-            }
-        }
-    };
-    // The first plan records its empty start as `empty`.
-    let first_and_empty = index == 0 && plan.from_state == "empty";
-    if !first_and_empty && start.digest() != plan.from_state {
+    // start.json (planned against a live database), else the previous plan's end.
+    let Some((start, start_digest)) = dir.read_plan_start_state(&plan.id)? else {
         return Ok(Err(format!(
-            "the state {} starts from is not the one the plan before it ends at (run `chplan \
-             check`)",
+            "the state {} starts from is not in the migration directory (run `chplan check`)",
+            plan.id
+        )));
+    };
+    if start_digest != plan.from_state {
+        return Ok(Err(format!(
+            "the state {} starts from is not the one it records (run `chplan check`)",
             plan.id
         )));
     }
