@@ -12,6 +12,7 @@ pub mod diff;
 pub mod engines;
 pub mod graph;
 pub mod ir;
+pub mod kdl_writer;
 pub mod kdlfast;
 pub mod lower;
 pub mod migration_checks;
