@@ -124,7 +124,9 @@ pub fn unqualify(database: &str, select: &str) -> String {
             let plain = r
                 .name
                 .starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-                && r.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+                && r.name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_');
             if plain && !always_quote {
                 out.push_str(&r.name);
             } else {

@@ -43,7 +43,9 @@ pub fn quote_string(s: &str) -> String {
 /// anything else. The inverse of [`quote_ident`], and lenient about the other spellings.
 pub fn unquote_ident(sql: &str) -> Option<String> {
     let plain = |s: &str| {
-        s.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
+        s.chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_')
             && s.chars().all(|c| c.is_alphanumeric() || c == '_')
     };
     if plain(sql) {
@@ -109,8 +111,22 @@ mod tests {
 
     #[test]
     fn unquoting_inverts_quoting() {
-        for s in ["", "a", "it's", "a\\b", "x\ny\t\r\0", "\u{1}\u{7f}", "é ✓ 🦀", "`q`", "''"] {
-            assert_eq!(unquote_string(&quote_string(s)).as_deref(), Some(s), "{s:?}");
+        for s in [
+            "",
+            "a",
+            "it's",
+            "a\\b",
+            "x\ny\t\r\0",
+            "\u{1}\u{7f}",
+            "é ✓ 🦀",
+            "`q`",
+            "''",
+        ] {
+            assert_eq!(
+                unquote_string(&quote_string(s)).as_deref(),
+                Some(s),
+                "{s:?}"
+            );
             assert_eq!(unquote_ident(&quote_ident(s)).as_deref(), Some(s), "{s:?}");
         }
         assert_eq!(unquote_string("'it''s'").as_deref(), Some("it's"));

@@ -58,8 +58,7 @@ pub(super) fn engine_line(e: &EngineState, cluster: bool) -> (Option<String>, Op
         }
         info.spec.base.to_string()
     };
-    if name == engines::DEFAULT_ENGINE && decoded.params.is_empty() && decoded.columns.is_empty()
-    {
+    if name == engines::DEFAULT_ENGINE && decoded.params.is_empty() && decoded.columns.is_empty() {
         return (None, problem);
     }
     let mut line = format!("engine {name}");
@@ -197,7 +196,11 @@ mod tests {
             "engine ReplicatedMergeTree"
         );
         assert_eq!(
-            ok("ReplacingMergeTree", &["`updated_at`", "`is_deleted`"], false),
+            ok(
+                "ReplacingMergeTree",
+                &["`updated_at`", "`is_deleted`"],
+                false
+            ),
             "engine ReplacingMergeTree ver=updated_at is-deleted=is_deleted"
         );
         assert_eq!(

@@ -23,6 +23,7 @@ pub use values::{kdl_quoted, kdl_string};
 pub use view::{materialized_view_kdl, view_kdl};
 
 use crate::artifacts::state::State;
+use crate::lower::name_problem as bad_name;
 
 /// One schema file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -123,19 +124,6 @@ fn file_name(object: &str, used: &mut BTreeSet<String>) -> String {
         n += 1;
     }
     name
-}
-
-/// Why the compiler refuses an object or column name (`lower::check_name`), if it does.
-fn bad_name(name: &str, column: bool) -> Option<&'static str> {
-    if name.is_empty() {
-        Some("is empty")
-    } else if name.contains('.') && !column {
-        Some("contains a dot")
-    } else if name.chars().any(char::is_control) {
-        Some("contains a control character")
-    } else {
-        None
-    }
 }
 
 #[cfg(test)]

@@ -59,18 +59,25 @@ pub fn table_kdl(physical: &str, t: &TableState, cluster: bool) -> (String, Vec<
         }
     }
     w.parts(t);
-    if !t.settings.is_empty() {
-        let mut line = String::from("settings");
-        for (name, literal) in &t.settings {
-            match setting_value(literal) {
-                Some(v) => line.push_str(&format!(" {}={v}", kdl_string(name))),
-                None => w.cannot(format!(
-                    "setting `{name}` = {literal}: settings are numbers, strings or booleans"
-                )),
-            }
+    let mut settings = Vec::new();
+    for (name, literal) in &t.settings {
+        match setting_value(literal) {
+            Some(v) => settings.push(format!("{}={v}", kdl_string(name))),
+            None => w.cannot(format!(
+                "setting `{name}` = {literal}: settings are numbers, strings or booleans"
+            )),
         }
-        if line != "settings" {
-            w.line(&line);
+    }
+    if !settings.is_empty() {
+        // One line when it fits; else one setting a line, joined by line continuations.
+        let one_line = format!("settings {}", settings.join(" "));
+        if one_line.len() + 4 <= 100 {
+            w.line(&one_line);
+        } else {
+            w.line(&format!(
+                "settings \\\n        {}",
+                settings.join(" \\\n        ")
+            ));
         }
     }
     if t.lifecycle == LifecycleState::DeletionProtected {
@@ -114,15 +121,9 @@ impl Writer<'_> {
                         t.logical,
                         physical_name(&t.logical, Version::parse(v).as_ref())
                     )),
-                    None => self.cannot(format!(
-                        "version {v:?} is not dot-separated numbers"
-                    )),
+                    None => self.cannot(format!("version {v:?} is not dot-separated numbers")),
                 }
-                format!(
-                    "{} version={}",
-                    kdl_string(&t.logical),
-                    kdl_quoted(v)
-                )
+                format!("{} version={}", kdl_string(&t.logical), kdl_quoted(v))
             }
             None => {
                 if t.logical != physical {
@@ -239,7 +240,11 @@ impl Writer<'_> {
             if !seen.insert(("projection", p.name.as_str())) {
                 self.cannot(format!("projection `{}` appears twice", p.name));
             }
-            let line = format!("projection {} {}", kdl_string(&p.name), kdl_text(&p.query, 4));
+            let line = format!(
+                "projection {} {}",
+                kdl_string(&p.name),
+                kdl_text(&p.query, 4)
+            );
             self.line(&line);
         }
         for c in &t.constraints {

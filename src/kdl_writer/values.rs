@@ -129,7 +129,10 @@ pub fn setting_value(literal: &str) -> Option<String> {
         // Strings come back as `quote_string` spells them, whatever the escapes were.
         return unquote_string(literal).map(|s| kdl_quoted(&s));
     }
-    if literal.parse::<i128>().is_ok_and(|i| i.to_string() == literal) {
+    if literal
+        .parse::<i128>()
+        .is_ok_and(|i| i.to_string() == literal)
+    {
         return Some(literal.to_string());
     }
     // The compiler keeps a float's KDL text as the literal: any plain decimal float will do.
@@ -150,10 +153,7 @@ fn is_kdl_float(s: &str) -> bool {
         None => (mantissa, None),
     };
     let exponent_ok = exponent.is_none_or(|e| digits(e.strip_prefix(['+', '-']).unwrap_or(e)));
-    digits(int)
-        && frac.is_none_or(digits)
-        && exponent_ok
-        && (frac.is_some() || exponent.is_some())
+    digits(int) && frac.is_none_or(digits) && exponent_ok && (frac.is_some() || exponent.is_some())
 }
 
 #[cfg(test)]
@@ -285,7 +285,9 @@ mod tests {
         assert_eq!(setting_value("1e-3").as_deref(), Some("1e-3"));
         assert_eq!(setting_value("'tiered'").as_deref(), Some("\"tiered\""));
         assert_eq!(setting_value("'it\\'s'").as_deref(), Some("\"it's\""));
-        for bad in ["inf", "nan", "NULL", "0x10", "+1", "007", "1.", ".5", "1_000", "x"] {
+        for bad in [
+            "inf", "nan", "NULL", "0x10", "+1", "007", "1.", ".5", "1_000", "x",
+        ] {
             assert_eq!(setting_value(bad), None, "{bad}");
         }
     }
