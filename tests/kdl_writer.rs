@@ -514,7 +514,16 @@ fn tricky_state(cluster: bool) -> State {
         "MergeTree"
     };
     // Names that read as numbers and keywords, or need quoting anywhere.
-    for name in ["my table", "#x", "123", "true", "null", "select"] {
+    for name in [
+        "my table",
+        "#x",
+        "123",
+        "true",
+        "null",
+        "select",
+        "événements",
+        "-x",
+    ] {
         let mut t = keyed(
             table(name, vec![col("id", "UInt64")], default_engine, &[]),
             &["id"],
@@ -523,8 +532,15 @@ fn tricky_state(cluster: bool) -> State {
         s.tables.insert(name.into(), t);
     }
     // No sorting key; a primary key of no expressions.
-    let mut t = table("unsorted", vec![col("id", "UInt64")], default_engine, &[]);
+    let mut t = table(
+        "unsorted",
+        vec![col("id", "UInt64"), col("ts", "DateTime")],
+        default_engine,
+        &[],
+    );
     t.primary_key = Some(Vec::new());
+    t.ttl = Some("ts + toIntervalDay(30) TO VOLUME 'cold',\nts + toIntervalYear(1) DELETE".into());
+    t.comment = Some("first line\n\n    third line, indented".into());
     s.tables.insert("unsorted".into(), t);
     // Externally managed: no columns, no keys; and one with columns and a comment.
     let mut ext = table("external_empty", Vec::new(), default_engine, &[]);
@@ -561,8 +577,8 @@ fn tricky_state(cluster: bool) -> State {
     s.views.insert(
         "one_line".into(),
         ViewState {
-            select: "SELECT id FROM `shop`.`events_0_1` WHERE id != 'a\\'b'".into(),
-            depends_on: vec!["events_0_1".into()],
+            select: "SELECT id FROM `shop`.`events_0_1` WHERE id != 'a\\'b' UNION ALL SELECT id FROM `shop`.`événements`".into(),
+            depends_on: vec!["events_0_1".into(), "événements".into()],
             comment: Some("short".into()),
         },
     );
@@ -788,4 +804,57 @@ fn what_cannot_be_said_is_reported() {
     // What can be said still is: the other setting is kept.
     let odd = files.iter().find(|f| f.object == "odd_setting").unwrap();
     assert!(odd.text.contains("settings y=8192\n"), "{}", odd.text);
+}
+
+/// A state spelled as a live database may spell it is written with the same meaning, and
+/// compiles to the compiler's spelling (not reported: nothing is lost).
+#[test]
+fn other_spellings_compile_to_the_canonical_ones() {
+    let mut s = State::empty("shop", None);
+    let mut t = keyed(
+        table(
+            "t",
+            vec![
+                col("id", "UInt64"),
+                col("amount", "Decimal(18,4)"),
+                col("v", "UInt32"),
+            ],
+            "ReplacingMergeTree",
+            &["v"],
+        ),
+        &["id"],
+    );
+    t.settings.insert("storage_policy".into(), "'it''s'".into());
+    t.ttl = Some("  toDate(now()) + 1 ".into());
+    s.tables.insert("t".into(), t);
+    s.tables.insert(
+        "k".into(),
+        table(
+            "k",
+            vec![col("id", "UInt64")],
+            "Kafka",
+            &["'host:9092'", "'topic'"],
+        ),
+    );
+    s.views.insert(
+        "v".into(),
+        ViewState {
+            select: "SELECT id FROM shop.t".into(),
+            depends_on: vec!["t".into()],
+            comment: None,
+        },
+    );
+    let (files, unexpressed) = object_files(&s);
+    assert_eq!(unexpressed, []);
+    let dir = write_project("database shop\n", &files);
+    let back = state_of(dir.path()).unwrap();
+    let t = &back.tables["t"];
+    assert_eq!(t.columns[1].data_type, "Decimal(18, 4)");
+    assert_eq!(t.engine.args, ["`v`"]);
+    assert_eq!(t.settings["storage_policy"], "'it\\'s'");
+    assert_eq!(t.ttl.as_deref(), Some("toDate(now()) + 1"));
+    assert_eq!(back.tables["k"].engine.args, ["'host:9092', 'topic'"]);
+    assert_eq!(back.views["v"].select, "SELECT id FROM `shop`.`t`");
+    // And that spelling round-trips exactly.
+    round_trip("database shop\n", &back).unwrap_or_else(|e| panic!("{e}"));
 }

@@ -5,6 +5,11 @@
 //! cannot say is never dropped silently: it comes back as [`Unexpressed`], for the caller to
 //! report, and the file holds the closest declaration.
 //!
+//! A state compiled by chplan comes back equal (`==`). A state spelled otherwise (from a live
+//! database: engine columns without backticks, `Decimal(18,4)`, raw engine arguments as
+//! several strings, string literals with other escapes, spaces around expressions) is written
+//! with the same meaning and compiles to the compiler's spelling of it; that is not reported.
+//!
 //! The parts: `values.rs` (KDL strings, blocks, setting values), `table.rs`, `engine.rs`
 //! (engine arguments back to named parameters), `view.rs` (views, materialized views and
 //! their dependencies). View SQL in a state names tables as `` `db`.`physical` ``;
@@ -98,15 +103,15 @@ fn shared_name(name: &str) -> Unexpressed {
     }
 }
 
-/// `<physical>.kdl` with anything but ASCII letters, digits, `_`, `-` and `.` (not leading)
-/// replaced by `_`, short enough for any file system, and numbered when that name (ignoring
+/// `<physical>.kdl` with anything but ASCII letters, digits, `_`, and `-` and `.` (not
+/// leading: no hidden files, nothing that reads as a command-line option) replaced by `_`, short enough for any file system, and numbered when that name (ignoring
 /// case) is already used.
 fn file_name(object: &str, used: &mut BTreeSet<String>) -> String {
     let mut stem: String = object
         .chars()
         .enumerate()
         .map(|(i, c)| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' || (c == '.' && i > 0) {
+            if c.is_ascii_alphanumeric() || c == '_' || (matches!(c, '-' | '.') && i > 0) {
                 c
             } else {
                 '_'
@@ -137,6 +142,7 @@ mod tests {
         assert_eq!(file_name("Events_0_1", &mut used), "Events_0_1_2.kdl");
         assert_eq!(file_name("../x y", &mut used), "_._x_y.kdl");
         assert_eq!(file_name("", &mut used), "_.kdl");
+        assert_eq!(file_name("-x", &mut used), "_x.kdl");
         assert_eq!(file_name("é", &mut used), "__2.kdl");
     }
 }
