@@ -14,6 +14,7 @@ use crate::ir::{
 };
 use crate::resolve::keys::key_items;
 use crate::resolve::{ObjectId, ObjectKind, Resolved};
+use crate::sqldeps;
 use crate::sqltext::{quote_ident, quote_string};
 
 pub fn build(config: &ProjectConfig, schema: &Schema, resolved: &Resolved) -> State {
@@ -88,6 +89,63 @@ fn rewrite(config: &ProjectConfig, resolved: &Resolved, id: ObjectId, select: &T
     }
     out.push_str(&text[at..]);
     out.trim().to_string()
+}
+
+/// The SELECT of a state as a person writes it: the inverse of [`rewrite`]. References to
+/// tables of the project's `database` lose the qualifier `rewrite` gave them
+/// (`` `shop`.`events_0_1` `` becomes `events_0_1`; backticks stay only where a bare name would
+/// not read as the same name); tables of other databases keep theirs. Compiled again, each
+/// name resolves to the object it named (physical names are looked up before logical ones),
+/// and `rewrite` gives `select` back.
+///
+/// When dropping the qualifiers would change which tables the SQL is read to name (a CTE of
+/// the same name, a name that reads as a keyword) or add a warning, `select` is returned as it
+/// is: qualified references compile to the same state.
+pub fn unqualify(database: &str, select: &str) -> String {
+    let deps = sqldeps::infer(select);
+    let own = |r: &sqldeps::TableRef| r.database.as_deref() == Some(database);
+    if !deps.tables.iter().any(own) {
+        return select.to_string();
+    }
+    // What inference must find in the result: the same tables, ours without a database.
+    let expected: Vec<(Option<&str>, &str)> = deps
+        .tables
+        .iter()
+        .map(|r| (r.database.as_deref().filter(|_| !own(r)), r.name.as_str()))
+        .collect();
+    for always_quote in [false, true] {
+        let mut out = String::with_capacity(select.len());
+        let mut at = 0;
+        for r in deps.tables.iter().filter(|r| own(r)) {
+            let Some(before) = select.get(at..r.span.start) else {
+                return select.to_string();
+            };
+            out.push_str(before);
+            let plain = r
+                .name
+                .starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && r.name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if plain && !always_quote {
+                out.push_str(&r.name);
+            } else {
+                out.push_str(&quote_ident(&r.name));
+            }
+            at = r.span.end;
+        }
+        out.push_str(select.get(at..).unwrap_or(""));
+        let again = sqldeps::infer(&out);
+        let found: Vec<(Option<&str>, &str)> = again
+            .tables
+            .iter()
+            .map(|r| (r.database.as_deref(), r.name.as_str()))
+            .collect();
+        if found == expected && (again.problem.is_none() || deps.problem.is_some()) {
+            return out;
+        }
+    }
+    select.to_string()
 }
 
 fn table(config: &ProjectConfig, t: &Table) -> TableState {

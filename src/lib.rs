@@ -13,6 +13,7 @@ pub mod diff;
 pub mod engines;
 pub mod graph;
 pub mod ir;
+pub mod kdl_writer;
 pub mod kdlfast;
 pub mod live;
 pub mod live_base;

@@ -38,6 +38,67 @@ pub fn quote_string(s: &str) -> String {
     out
 }
 
+/// The identifier an SQL name token stands for: a plain word (`updated_at`), or a name in
+/// backticks or double quotes with its escapes (`\``, `\\`, a doubled quote). `None` for
+/// anything else. The inverse of [`quote_ident`], and lenient about the other spellings.
+pub fn unquote_ident(sql: &str) -> Option<String> {
+    let plain = |s: &str| {
+        s.chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_')
+            && s.chars().all(|c| c.is_alphanumeric() || c == '_')
+    };
+    if plain(sql) {
+        return Some(sql.to_string());
+    }
+    let quote = sql.chars().next().filter(|c| matches!(c, '`' | '"'))?;
+    unquote(sql, quote)
+}
+
+/// The string an SQL string literal (`'it\'s'`, `'it''s'`) stands for, with ClickHouse's
+/// escapes decoded; `None` when `sql` is not one literal or uses an escape that does not
+/// stand for one character. The inverse of [`quote_string`].
+pub fn unquote_string(sql: &str) -> Option<String> {
+    unquote(sql, '\'')
+}
+
+fn unquote(sql: &str, quote: char) -> Option<String> {
+    let body = sql.strip_prefix(quote)?.strip_suffix(quote)?;
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push(match chars.next()? {
+                'n' => '\n',
+                'r' => '\r',
+                't' => '\t',
+                '0' => '\0',
+                'b' => '\u{08}',
+                'f' => '\u{0C}',
+                'a' => '\u{07}',
+                'v' => '\u{0B}',
+                'e' => '\u{1B}',
+                'x' => {
+                    let hex: String = chars.by_ref().take(2).collect();
+                    let byte = u8::from_str_radix(&hex, 16).ok().filter(|b| b.is_ascii())?;
+                    char::from(byte)
+                }
+                c @ ('\\' | '\'' | '"' | '`' | '?') => c,
+                _ => return None,
+            }),
+            c if c == quote => {
+                // Inside the literal a quote only appears doubled.
+                if chars.next()? != quote {
+                    return None;
+                }
+                out.push(quote);
+            }
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,5 +107,34 @@ mod tests {
     fn quoting_escapes() {
         assert_eq!(quote_ident("a`b"), "`a\\`b`");
         assert_eq!(quote_string("it's\n\\"), "'it\\'s\\n\\\\'");
+    }
+
+    #[test]
+    fn unquoting_inverts_quoting() {
+        for s in [
+            "",
+            "a",
+            "it's",
+            "a\\b",
+            "x\ny\t\r\0",
+            "\u{1}\u{7f}",
+            "é ✓ 🦀",
+            "`q`",
+            "''",
+        ] {
+            assert_eq!(
+                unquote_string(&quote_string(s)).as_deref(),
+                Some(s),
+                "{s:?}"
+            );
+            assert_eq!(unquote_ident(&quote_ident(s)).as_deref(), Some(s), "{s:?}");
+        }
+        assert_eq!(unquote_string("'it''s'").as_deref(), Some("it's"));
+        assert_eq!(unquote_ident("updated_at").as_deref(), Some("updated_at"));
+        assert_eq!(unquote_ident("\"my col\"").as_deref(), Some("my col"));
+        for bad in ["'a", "'a'b'", "1x", "a b", "'\\q'", "(a, b)", "'\\xff'"] {
+            assert_eq!(unquote_string(bad), None, "{bad:?}");
+            assert_eq!(unquote_ident(bad), None, "{bad:?}");
+        }
     }
 }

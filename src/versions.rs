@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use crate::artifacts::plan::ColumnMapping;
 use crate::artifacts::state::{DefaultKindState, LifecycleState, State, TableState};
 use crate::casts::{Cast, cast};
-use crate::lower::text::kdl_string;
 use crate::plan::insertable;
 use crate::sqltext::quote_ident;
 
@@ -158,43 +157,13 @@ pub fn retained_state(physical: &str, old: &TableState, cluster: bool) -> TableS
 }
 
 /// The KDL that keeps a retained old version tracked: externally managed, under its physical
-/// name (so the logical name still means the one current version).
+/// name (so the logical name still means the one current version), with its columns and
+/// comment. Engine and keys are the owner's business now; the columns are what readers need.
 pub fn retained_kdl(physical: &str, logical: &str, t: &TableState) -> String {
-    let mut out = format!(
-        "// Kept when `{logical}` moved to a new version: chplan tracks this table (views may read\n// it) but never creates, alters or drops it. Delete this file once the table is gone.\ntable {} {{\n",
-        kdl_string(physical)
-    );
-    out.push_str("    lifecycle externally-managed\n");
-    for c in &t.columns {
-        out.push_str(&format!(
-            "    column {} {}",
-            kdl_string(&c.name),
-            kdl_string(&c.data_type)
-        ));
-        if let Some(d) = &c.default {
-            let key = match d.kind {
-                DefaultKindState::Default => "default",
-                DefaultKindState::Materialized => "materialized",
-                DefaultKindState::Alias => "alias",
-                DefaultKindState::Ephemeral => "ephemeral",
-            };
-            out.push_str(&format!(" {key}={}", kdl_string(&d.expr)));
-        }
-        if let Some(codec) = &c.codec {
-            out.push_str(&format!(" codec={}", kdl_string(codec)));
-        }
-        if let Some(ttl) = &c.ttl {
-            out.push_str(&format!(" ttl={}", kdl_string(ttl)));
-        }
-        if let Some(comment) = &c.comment {
-            out.push_str(&format!(" comment={}", kdl_string(comment)));
-        }
-        out.push('\n');
-    }
-    if let Some(comment) = &t.comment {
-        out.push_str(&format!("    comment {}\n", kdl_string(comment)));
-    }
-    // Engine and keys are the owner's business now; the columns are what readers need.
-    out.push_str("}\n");
-    out
+    let kept = retained_state(physical, t, false);
+    // Columns of a planned state are written exactly (they came from KDL): nothing to report.
+    let (table, _) = crate::kdl_writer::table_kdl(physical, &kept, false);
+    format!(
+        "// Kept when `{logical}` moved to a new version: chplan tracks this table (views may read\n// it) but never creates, alters or drops it. Delete this file once the table is gone.\n{table}"
+    )
 }

@@ -193,12 +193,12 @@ impl<'a> Cursor<'a> {
 }
 
 /// KDL newlines beyond CR and LF.
-pub(super) fn is_newline(c: char) -> bool {
+pub(crate) fn is_newline(c: char) -> bool {
     matches!(c, '\u{0B}' | '\u{0C}' | '\u{85}' | '\u{2028}' | '\u{2029}')
 }
 
 /// Non-ASCII whitespace (`unicode-space`).
-pub(super) fn is_unicode_space(c: char) -> bool {
+pub(crate) fn is_unicode_space(c: char) -> bool {
     matches!(
         c,
         '\u{A0}' | '\u{1680}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}'
@@ -207,7 +207,7 @@ pub(super) fn is_unicode_space(c: char) -> bool {
 
 /// `disallowed-literal-code-points` as the `kdl` crate defines them, plus DEL, which the
 /// spec forbids but the crate accepts: staying out of that disagreement is cheaper.
-pub(super) fn is_disallowed(c: char) -> bool {
+pub(crate) fn is_disallowed(c: char) -> bool {
     matches!(c,
         '\u{00}'..='\u{08}'
         | '\u{0E}'..='\u{1F}'

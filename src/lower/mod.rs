@@ -60,15 +60,7 @@ pub fn lower_file(schema: &mut Schema, f: &ParsedFile, diags: &mut Diagnostics) 
 /// Object and column names: anything ClickHouse accepts quoted, but no dots (they would read
 /// as `database.table`) and no control characters.
 fn check_name(cx: &mut Cx, name: &Spanned<String>, what: &str) {
-    let bad = if name.value.is_empty() {
-        Some("is empty")
-    } else if name.value.contains('.') && what != "column" {
-        Some("contains a dot")
-    } else if name.value.chars().any(|c| c.is_control()) {
-        Some("contains a control character")
-    } else {
-        None
-    };
+    let bad = name_problem(&name.value, what == "column");
     if let Some(why) = bad {
         let d = Diagnostic::error(
             Code::InvalidName,
@@ -77,6 +69,19 @@ fn check_name(cx: &mut Cx, name: &Spanned<String>, what: &str) {
         )
         .help("use letters, digits and underscores, e.g. `page_views`");
         cx.error(d);
+    }
+}
+
+/// Why a table, view or (`column`) column name is refused, if it is.
+pub fn name_problem(name: &str, column: bool) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("is empty")
+    } else if name.contains('.') && !column {
+        Some("contains a dot")
+    } else if name.chars().any(|c| c.is_control()) {
+        Some("contains a control character")
+    } else {
+        None
     }
 }
 

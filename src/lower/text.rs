@@ -83,31 +83,6 @@ fn multiline(value: &str, raw: &str, base: usize) -> Option<Vec<(usize, usize)>>
     (rebuilt == value).then_some(segments)
 }
 
-/// A KDL string value: bare when KDL v2 allows it, quoted and escaped otherwise.
-pub fn kdl_string(s: &str) -> String {
-    let bare = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
-        && !s.starts_with(|c: char| c.is_ascii_digit() || c == '-')
-        && !matches!(s, "true" | "false" | "null" | "inf" | "nan");
-    if bare {
-        return s.to_string();
-    }
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

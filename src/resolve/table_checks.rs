@@ -6,7 +6,7 @@ use super::keys::{compact, key_items};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::engines;
 use crate::ir::{Lifecycle, Spanned, Table, Text};
-use crate::lower::text::kdl_string;
+use crate::kdl_writer::kdl_string;
 use crate::source::Span;
 use crate::sqlexpr;
 use crate::suggest;
