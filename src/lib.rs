@@ -24,6 +24,7 @@ pub mod parse;
 pub mod plan;
 pub mod planner;
 pub mod project;
+pub mod pull;
 pub mod resolve;
 pub mod runner;
 pub mod source;

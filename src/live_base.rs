@@ -54,17 +54,29 @@ pub fn base_state(
     }
     live::align::align(client, desired, &mut state)?;
     // Views about to be dropped need what they read, for the drop order.
-    let prefix = format!("{}.", desired.database);
+    fill_depends_on(&mut state);
+    let unexpressed = live
+        .unexpressed
+        .into_iter()
+        .filter(|u| known(&u.object))
+        .collect();
+    Ok(LiveBase {
+        state,
+        ignored,
+        unexpressed,
+    })
+}
+
+/// What each view and materialized view without a `depends_on` reads in its own database,
+/// from its SELECT (the server does not list it).
+pub fn fill_depends_on(state: &mut State) {
+    let database = state.database.clone();
     let deps = |select: &str| -> Vec<String> {
         let mut d: Vec<String> = sqldeps::infer(select)
             .tables
             .iter()
-            .filter(|t| {
-                t.database
-                    .as_deref()
-                    .is_none_or(|db| db == desired.database)
-            })
-            .map(|t| t.name.trim_start_matches(&prefix).to_owned())
+            .filter(|t| t.database.as_deref().is_none_or(|db| db == database))
+            .map(|t| t.name.clone())
             .collect();
         d.sort();
         d.dedup();
@@ -80,16 +92,6 @@ pub fn base_state(
             v.depends_on = deps(&v.select);
         }
     }
-    let unexpressed = live
-        .unexpressed
-        .into_iter()
-        .filter(|u| known(&u.object))
-        .collect();
-    Ok(LiveBase {
-        state,
-        ignored,
-        unexpressed,
-    })
 }
 
 fn has(s: &State, name: &str) -> bool {

@@ -74,7 +74,10 @@ impl Dev {
                 }
             }
         }
-        panic!("no line with `{text}` within 60 s; output so far:\n{}", self.seen.join("\n"));
+        panic!(
+            "no line with `{text}` within 60 s; output so far:\n{}",
+            self.seen.join("\n")
+        );
     }
 }
 
@@ -178,7 +181,13 @@ fn dev_applies_every_save() {
 
     // Ctrl-C stops it cleanly.
     let pid = dev.child.id().to_string();
-    assert!(Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
     dev.wait_for("dev: stopped");
     let status = dev.child.wait().unwrap();
     assert!(status.success(), "{status:?}");

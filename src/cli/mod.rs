@@ -7,6 +7,7 @@ mod check;
 mod dev;
 mod graph;
 mod plan;
+mod pull;
 mod reseal;
 mod status;
 mod verify;
@@ -42,6 +43,8 @@ enum Command {
     Graph(graph::Args),
     /// Diff the schemas against the last plan and write the next migration.
     Plan(plan::Args),
+    /// Write KDL declarations for a live database's tables, views and materialized views.
+    Pull(pull::Args),
     /// Write the whole desired schema as SQL (one file per object, and schema.sql).
     Build(build::Args),
     /// Regenerate up.sql from hand-edited plan.yaml files, restore the newest plan's state.json,
@@ -89,6 +92,7 @@ fn run(cli: Cli) -> Result<Outcome, String> {
         Command::Check(args) => check::run(&cli.project, &args),
         Command::Graph(args) => graph::run(&cli.project, &args),
         Command::Plan(args) => plan::run(&cli.project, &args),
+        Command::Pull(args) => pull::run(&cli.project, &args),
         Command::Build(args) => build::run(&cli.project, &args),
         Command::Reseal => reseal::run(&cli.project),
         Command::Apply(args) => apply::run(&cli.project, &args),
