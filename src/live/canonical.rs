@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::runner::client::Client;
+use crate::sqltext::quote_string;
 
 /// Removes the qualification by the project's own database (`db.t`, `` `db`.t ``) so a view
 /// the server qualified compares equal to one the state wrote either way.
@@ -69,7 +70,7 @@ fn canonicalise_batch(
         "[{}]",
         queries
             .iter()
-            .map(|q| quote(q))
+            .map(|q| quote_string(q))
             .collect::<Vec<_>>()
             .join(",")
     );
@@ -92,31 +93,12 @@ fn canonicalise_batch(
     Ok(out)
 }
 
-/// A string literal in ClickHouse's text format (for an array parameter's value).
-fn quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('\'');
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\'' => out.push_str("\\'"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            c => out.push(c),
-        }
-    }
-    out.push('\'');
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn helpers() {
-        assert_eq!(quote("a'b\\c\n"), "'a\\'b\\\\c\\n'");
         assert_eq!(
             strip_database("SELECT shop.a FROM `shop`.t, workshop.t", "shop"),
             "SELECT a FROM t, workshop.t"

@@ -148,61 +148,7 @@ pub fn split_top_level(s: &str) -> Vec<String> {
 /// A name as written by the server (`` `a b` ``, `"x"` or bare), unquoted.
 pub fn unquote_name(s: &str) -> String {
     let s = s.trim();
-    let b = s.as_bytes();
-    if b.len() >= 2 && (b[0] == b'`' || b[0] == b'"') && b[b.len() - 1] == b[0] {
-        let q = b[0] as char;
-        let inner = &s[1..s.len() - 1];
-        let mut out = String::with_capacity(inner.len());
-        let mut chars = inner.chars();
-        while let Some(c) = chars.next() {
-            if c == '\\' {
-                if let Some(n) = chars.next() {
-                    out.push(unescape(n));
-                }
-            } else if c == q {
-                // A doubled quote stands for one.
-                chars.next();
-                out.push(q);
-            } else {
-                out.push(c);
-            }
-        }
-        return out;
-    }
-    s.to_owned()
-}
-
-/// The value of a `'...'` literal as written by the server.
-pub fn unquote_string(s: &str) -> Option<String> {
-    let s = s.trim();
-    let inner = s.strip_prefix('\'')?.strip_suffix('\'')?;
-    let mut out = String::with_capacity(inner.len());
-    let mut chars = inner.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            if let Some(n) = chars.next() {
-                out.push(unescape(n));
-            }
-        } else if c == '\'' {
-            chars.next();
-            out.push('\'');
-        } else {
-            out.push(c);
-        }
-    }
-    Some(out)
-}
-
-fn unescape(c: char) -> char {
-    match c {
-        'n' => '\n',
-        't' => '\t',
-        'r' => '\r',
-        '0' => '\0',
-        'b' => '\u{8}',
-        'f' => '\u{c}',
-        other => other,
-    }
+    crate::sqltext::unquote_ident(s).unwrap_or_else(|| s.to_owned())
 }
 
 #[cfg(test)]
@@ -222,9 +168,6 @@ mod tests {
     fn unquotes() {
         assert_eq!(unquote_name("`a\\`b`"), "a`b");
         assert_eq!(unquote_name("plain"), "plain");
-        assert_eq!(unquote_string("'it\\'s\\n'").as_deref(), Some("it's\n"));
-        assert_eq!(unquote_string("'a''b'").as_deref(), Some("a'b"));
-        assert_eq!(unquote_string("x"), None);
     }
 
     #[test]
