@@ -12,7 +12,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::artifacts::plan::Plan;
-use crate::artifacts::state::State;
+use crate::artifacts::state::{LifecycleState, State};
 use crate::live::scan::{Kind, tokens};
 use crate::live::{self, Extra};
 use crate::migrations::{MigrationDir, STATE_FILE, plan_yaml, up_sql, write_atomic};
@@ -81,6 +81,7 @@ fn run(
     scratch: &str,
     out: &mut dyn Write,
 ) -> Result<(bool, Vec<String>), String> {
+    stand_ins(client, copied, declared, scratch, out)?;
     let options = Options {
         dry_run: false,
         yes_destructive: true,
@@ -94,6 +95,58 @@ fn run(
     let live = live::read(client, scratch)?;
     let differences = live::diff_live(client, &expected, &live.state, Extra::Report)?;
     Ok((true, differences))
+}
+
+/// Externally-managed tables that no plan creates exist in a real database, made by someone
+/// else; views over them cannot be created without them. The scratch database gets empty
+/// stand-ins with the declared columns (never compared: externally-managed).
+fn stand_ins(
+    client: &Client,
+    copied: &MigrationDir,
+    declared: &State,
+    scratch: &str,
+    out: &mut dyn Write,
+) -> Result<(), String> {
+    let mut created = std::collections::BTreeSet::new();
+    for id in copied.plan_ids()? {
+        for op in copied.read_plan(&id)?.operations {
+            if op.kind == crate::artifacts::plan::OpKind::CreateTable {
+                created.extend(op.objects);
+            }
+        }
+    }
+    let external: Vec<_> = declared
+        .tables
+        .iter()
+        .filter(|(name, t)| {
+            t.lifecycle == LifecycleState::ExternallyManaged && !created.contains(*name)
+        })
+        .collect();
+    if external.is_empty() {
+        return Ok(());
+    }
+    let sql = format!("CREATE DATABASE IF NOT EXISTS {}", quote_ident(scratch));
+    client
+        .exec(&sql, None)
+        .map_err(|e| format!("cannot create {scratch}: {e}"))?;
+    for (name, t) in external {
+        let columns: Vec<String> = t
+            .columns
+            .iter()
+            .map(|c| format!("{} {}", quote_ident(&c.name), c.data_type))
+            .collect();
+        let sql = format!(
+            "CREATE TABLE {}.{} ({}) ENGINE = MergeTree ORDER BY tuple()",
+            quote_ident(scratch),
+            quote_ident(name),
+            columns.join(", ")
+        );
+        client
+            .exec(&sql, None)
+            .map_err(|e| format!("cannot create a stand-in for externally-managed {name}: {e}"))?;
+        let _ = writeln!(out, "verify: stand-in for externally-managed table {name}");
+    }
+    Ok(())
 }
 
 /// Copies every plan of `from` into `to`, with database `old` renamed to `new`.

@@ -121,3 +121,25 @@ fn a_plan_that_builds_another_shape_than_it_claims_is_caught() {
     assert!(q(&format!("EXISTS DATABASE {kept}")) == "1");
     q(&format!("DROP DATABASE {kept}"));
 }
+
+#[test]
+fn externally_managed_tables_get_stand_ins() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden/plan/010-externally-managed");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        root.join("before/chplan.kdl"),
+        dir.path().join("chplan.kdl"),
+    )
+    .unwrap();
+    copy_dir(&root.join("before/schemas"), &dir.path().join("schemas"));
+    ok(dir.path(), &["plan", "--name", "before"]);
+    std::fs::remove_dir_all(dir.path().join("schemas")).unwrap();
+    copy_dir(&root.join("after/schemas"), &dir.path().join("schemas"));
+    ok(dir.path(), &["plan", "--name", "after"]);
+    let out = ok(dir.path(), &url_args("verify", &[]));
+    assert!(
+        out.contains("stand-in for externally-managed table ext_orders"),
+        "{out}"
+    );
+    assert!(out.contains("verify: ok"), "{out}");
+}
