@@ -29,12 +29,13 @@ struct Dev {
 }
 
 impl Dev {
-    fn start(project: &Path) -> Dev {
+    fn start(project: &Path, yes_all: bool) -> Dev {
         let mut child = Command::new(env!("CARGO_BIN_EXE_chplan"))
-            .args(["dev", "--yes-all", "--debounce-ms", "200", "--url"])
+            .args(["dev", "--debounce-ms", "200", "--url"])
             .arg(support::clickhouse().url())
             .arg("--project")
             .arg(project)
+            .args(yes_all.then_some("--yes-all"))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -122,7 +123,7 @@ fn dev_applies_every_save() {
     std::fs::write(p.join("chplan.kdl"), format!("database {db}\n")).unwrap();
     std::fs::create_dir(p.join("schemas")).unwrap();
     std::fs::write(p.join("schemas/events.kdl"), V0).unwrap();
-    let mut dev = Dev::start(p);
+    let mut dev = Dev::start(p, true);
 
     let first = dev.wait_for("+ view big");
     assert!(first.iter().any(|l| l == "+ table events"), "{first:?}");
@@ -191,4 +192,36 @@ fn dev_applies_every_save() {
     dev.wait_for("dev: stopped");
     let status = dev.child.wait().unwrap();
     assert!(status.success(), "{status:?}");
+}
+
+#[test]
+fn without_yes_all_nothing_destructive_is_applied() {
+    let db = support::clickhouse().fresh_database("dev_ask");
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    std::fs::write(p.join("chplan.kdl"), format!("database {db}\n")).unwrap();
+    std::fs::create_dir(p.join("schemas")).unwrap();
+    std::fs::write(p.join("schemas/events.kdl"), V0).unwrap();
+    let mut dev = Dev::start(p, false);
+    dev.wait_for("+ view big");
+
+    // A version bump nobody can decide (no terminal, no --yes-all, nothing declared).
+    save(
+        p,
+        &V0.replace("table events {", "table events version=\"0.1\" {"),
+    );
+    let lines = dev.wait_for("nothing applied");
+    assert!(lines.iter().any(|l| l.contains("E406")), "{lines:?}");
+    assert_eq!(tables(&db), "['big','events']");
+
+    // Dropping a view is destructive: refused, and said so.
+    save(
+        p,
+        &V0.replace(
+            "view big {\n    select \"SELECT id FROM events WHERE n > 10\"\n}\n",
+            "",
+        ),
+    );
+    dev.wait_for("destructive change(s) need approval");
+    assert_eq!(tables(&db), "['big','events']");
 }
