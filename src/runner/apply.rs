@@ -204,8 +204,20 @@ pub fn apply(
                 }
             }
             match check {
-                Drift::Found(_) => {
+                Drift::Found(_) if ran == 0 => {
                     w(out, drift::REFUSAL.to_owned());
+                    return Ok(Applied::Stopped);
+                }
+                Drift::Found(_) => {
+                    w(
+                        out,
+                        format!(
+                            "stopping before {}: the plans before it ran ({ran} operation(s)) \
+                             but did not leave the state it starts from; nothing of {} was \
+                             applied",
+                            step.plan.id, step.plan.id
+                        ),
+                    );
                     return Ok(Applied::Stopped);
                 }
                 Drift::AtEnd(_) => {
