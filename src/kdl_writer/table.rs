@@ -269,8 +269,14 @@ impl Writer<'_> {
 /// one expression: bare for a plain column name, quoted otherwise, in parentheses when the
 /// text alone would be read as a list (`(a, b)` as one tuple expression).
 fn key_arg(item: &str) -> Option<String> {
-    // One item (its spacing may be normalised: the compiler collapses whitespace).
-    let one = |text: &str| key_items(text).len() == 1;
+    // Read back as this one item (its spacing may be normalised: the compiler collapses
+    // whitespace), not as another: `(a)` alone reads as `a`, since one outer pair of
+    // parentheses is unwrapped.
+    let spaced = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let one = |text: &str| match key_items(text).as_slice() {
+        [(read, _)] => spaced(read) == spaced(item),
+        _ => false,
+    };
     if one(item) {
         let plain = item.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
             && item.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
@@ -294,6 +300,9 @@ mod tests {
         assert_eq!(key_arg("toDate(ts)").as_deref(), Some("\"toDate(ts)\""));
         assert_eq!(key_arg("(a, b)").as_deref(), Some("\"((a, b))\""));
         assert_eq!(key_arg("tuple()").as_deref(), Some("\"(tuple())\""));
+        // ClickHouse keeps `ORDER BY (a)` as the key `(a)`: it must not come back as `a`.
+        assert_eq!(key_arg("(a)").as_deref(), Some("\"((a))\""));
+        assert_eq!(key_arg("(a) + (b)").as_deref(), Some("\"(a) + (b)\""));
         assert_eq!(key_arg("null").as_deref(), Some("\"null\""));
         assert_eq!(key_arg("a, b"), None);
         assert_eq!(key_arg("a  b").as_deref(), Some("\"a  b\""));

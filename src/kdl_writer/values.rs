@@ -123,8 +123,21 @@ fn needs_escape(c: char) -> bool {
 
 /// A setting value in KDL from its SQL literal in the state (`8192`, `0.5`, `'tiered'`):
 /// the KDL value the compiler turns back into exactly that literal, or `None` when there is
-/// none (`inf`, `NULL`, `0x10`, an identifier).
+/// none (`inf`, `NULL`, `0x10`, an identifier). Two spellings ClickHouse prints come back
+/// with the same meaning in the compiler's spelling: `true`/`false` as `#true`/`#false`
+/// (`1`/`0`), and a float without fraction digits (`1.`) with one (`1.0`).
 pub fn setting_value(literal: &str) -> Option<String> {
+    match literal.to_ascii_lowercase().as_str() {
+        "true" => return Some("#true".to_string()),
+        "false" => return Some("#false".to_string()),
+        _ => {}
+    }
+    if let Some(int) = literal.strip_suffix('.')
+        && int.parse::<i128>().is_ok_and(|i| i.to_string() == int)
+    {
+        let float = format!("{int}.0");
+        return is_kdl_float(&float).then_some(float);
+    }
     if literal.starts_with('\'') {
         // Strings come back as `quote_string` spells them, whatever the escapes were.
         return unquote_string(literal).map(|s| kdl_quoted(&s));
@@ -285,8 +298,13 @@ mod tests {
         assert_eq!(setting_value("1e-3").as_deref(), Some("1e-3"));
         assert_eq!(setting_value("'tiered'").as_deref(), Some("\"tiered\""));
         assert_eq!(setting_value("'it\\'s'").as_deref(), Some("\"it's\""));
+        // ClickHouse prints these; they come back with the same meaning.
+        assert_eq!(setting_value("true").as_deref(), Some("#true"));
+        assert_eq!(setting_value("false").as_deref(), Some("#false"));
+        assert_eq!(setting_value("1.").as_deref(), Some("1.0"));
+        assert_eq!(setting_value("-20.").as_deref(), Some("-20.0"));
         for bad in [
-            "inf", "nan", "NULL", "0x10", "+1", "007", "1.", ".5", "1_000", "x",
+            "inf", "nan", "NULL", "0x10", "+1", "007", ".5", "1_000", "x", "007.", ".",
         ] {
             assert_eq!(setting_value(bad), None, "{bad}");
         }

@@ -166,6 +166,14 @@ fn table(e: &TableState, l: &mut TableState, same: &mut dyn FnMut(Form, &str, &s
             l.engine.args.clone_from(&e.engine.args);
         }
     }
+    // A primary key the statement declares equal to the sorting key means what none does.
+    if e.primary_key.is_none()
+        && let Some(lp) = &l.primary_key
+        && (*lp == l.order_by
+            || (!lp.is_empty() && same(Form::Expr, &lp.join(", "), &l.order_by.join(", "))))
+    {
+        l.primary_key = None;
+    }
     list(&e.order_by, &mut l.order_by, same);
     if let (Some(ep), Some(lp)) = (&e.primary_key, l.primary_key.as_mut()) {
         list(ep, lp, same);
@@ -236,6 +244,42 @@ mod tests {
         assert!(!same_codec("ZSTD(3)", "ZSTD(1)"));
         assert!(!same_codec("ZSTD", "LZ4"));
         assert!(!same_codec("Delta, ZSTD", "ZSTD(1)"));
+    }
+
+    #[test]
+    fn a_primary_key_equal_to_the_sorting_key_is_none() {
+        use crate::artifacts::state::{EngineState, LifecycleState};
+        let t = |pk: Option<&[&str]>| TableState {
+            logical: "t".into(),
+            version: None,
+            lifecycle: LifecycleState::FullyManaged,
+            columns: Vec::new(),
+            engine: EngineState {
+                name: "MergeTree".into(),
+                args: Vec::new(),
+            },
+            order_by: vec!["a".into()],
+            primary_key: pk.map(|k| k.iter().map(|s| s.to_string()).collect()),
+            partition_by: None,
+            sample_by: None,
+            ttl: None,
+            settings: Default::default(),
+            indexes: Vec::new(),
+            projections: Vec::new(),
+            constraints: Vec::new(),
+            comment: None,
+        };
+        let mut never = |_: Form, _: &str, _: &str| false;
+        let mut l = t(Some(&["a"]));
+        table(&t(None), &mut l, &mut never);
+        assert_eq!(l.primary_key, None);
+        let mut l = t(Some(&[]));
+        table(&t(None), &mut l, &mut never);
+        assert_eq!(
+            l.primary_key,
+            Some(Vec::new()),
+            "an empty primary key differs"
+        );
     }
 
     #[test]

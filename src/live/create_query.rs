@@ -17,6 +17,15 @@ pub struct CreateParts {
     pub projections: Vec<ProjectionState>,
     pub engine_args: Vec<String>,
     pub ttl: Option<String>,
+    /// The `ORDER BY` and `PRIMARY KEY` clauses as printed: `(a)`, `tuple(a DESC, b)`, and
+    /// without a column an engine adds to the sorting key (`system.tables.sorting_key` has
+    /// neither the parentheses nor the direction, and has the version column of
+    /// `VersionedCollapsingMergeTree`).
+    pub order_by: Option<String>,
+    pub primary_key: Option<String>,
+    /// Skip index expressions as written, by index name (`system.data_skipping_indices` has
+    /// `a, b` for `(a, b)` and an ALIAS column's expression for the column).
+    pub index_exprs: BTreeMap<String, String>,
     /// In the order written, values as SQL literals.
     pub settings: Vec<(String, String)>,
     /// A materialized view's `TO` table: database (when written) and name.
@@ -98,7 +107,19 @@ fn element_into(element: &str, parts: &mut CreateParts) {
     let word = |i: usize, w: &str| toks.get(i).is_some_and(|t| t.is_word(element, w));
     let rest_after = |i: usize| toks.get(i).map_or("", |t| element[t.start..].trim());
     if first.kind == Kind::Word && word(0, "INDEX") {
-        // system.data_skipping_indices holds these.
+        // system.data_skipping_indices holds these, but not the expression as written.
+        let name = toks.get(1).map(|t| unquote_name(t.text(element)));
+        let at_type = toks
+            .iter()
+            .skip(2)
+            .position(|t| t.depth == 0 && t.is_word(element, "TYPE"))
+            .map(|p| p + 2);
+        if let (Some(name), Some(at_type)) = (name, at_type)
+            && at_type > 2
+        {
+            let expr = element[toks[2].start..toks[at_type].start].trim();
+            parts.index_exprs.insert(name, expr.to_owned());
+        }
         return;
     }
     if first.kind == Kind::Word && word(0, "CONSTRAINT") {
@@ -127,8 +148,15 @@ fn element_into(element: &str, parts: &mut CreateParts) {
             .filter(|t| t.kind == Kind::Open)
             .and_then(|_| matching(&toks, 2))
             .map(|close| element[toks[2].end..toks[close].start].trim().to_owned());
+        // Anything after the query (`WITH SETTINGS (...)`) has no place in the state.
+        let whole = toks
+            .get(2)
+            .and_then(|_| matching(&toks, 2))
+            .is_some_and(|close| close + 1 == toks.len());
         match (name, query) {
-            (Some(name), Some(query)) => parts.projections.push(ProjectionState { name, query }),
+            (Some(name), Some(query)) if whole => {
+                parts.projections.push(ProjectionState { name, query })
+            }
             _ => parts.unexpressed.push(format!("projection `{element}`")),
         }
         return;
@@ -181,6 +209,13 @@ fn clauses(query: &str, toks: &[Tok], parts: &mut CreateParts) {
         .iter()
         .enumerate()
         .filter(|(_, t)| t.depth == 0 && CLAUSES.iter().any(|c| t.is_word(query, c)))
+        // `TTL d + 1 TO DISK 'x'` moves parts: that `TO` is no materialized view's target.
+        .filter(|(i, t)| {
+            !(t.is_word(query, "TO")
+                && toks
+                    .get(i + 1)
+                    .is_some_and(|n| n.is_word(query, "DISK") || n.is_word(query, "VOLUME")))
+        })
         .map(|(i, _)| i)
         .collect();
     for (n, &s) in starts.iter().enumerate() {
@@ -197,12 +232,29 @@ fn clauses(query: &str, toks: &[Tok], parts: &mut CreateParts) {
                 }
             }
             "TTL" => parts.ttl = Some(body.to_owned()),
+            "ORDER" | "PRIMARY" => {
+                let word = if keyword == "ORDER" { "BY" } else { "KEY" };
+                let key = body
+                    .get(..word.len())
+                    .filter(|w| w.eq_ignore_ascii_case(word));
+                if key.is_some() {
+                    let text = body[word.len()..].trim().to_owned();
+                    if keyword == "ORDER" {
+                        parts.order_by = Some(text);
+                    } else {
+                        parts.primary_key = Some(text);
+                    }
+                }
+            }
             "SETTINGS" => {
                 for item in split_top_level(body) {
-                    if let Some((k, v)) = item.split_once('=') {
-                        parts
+                    match item.split_once('=') {
+                        Some((k, v)) => parts
                             .settings
-                            .push((k.trim().to_owned(), v.trim().to_owned()));
+                            .push((k.trim().to_owned(), v.trim().to_owned())),
+                        None => parts
+                            .unexpressed
+                            .push(format!("setting `{item}` without a value")),
                     }
                 }
             }
@@ -256,10 +308,35 @@ mod tests {
     }
 
     #[test]
+    fn reads_keys_indexes_and_ttl_as_written() {
+        // Printed by ClickHouse 26.9.
+        let p = parse(
+            "CREATE TABLE p.i1 (`a` UInt8, `b` String, `d` Date, `c` UInt32 ALIAS a + 1, INDEX i1 (a, b) TYPE bloom_filter GRANULARITY 1, INDEX i2 (c) TYPE minmax GRANULARITY 1, INDEX `i 3` lower(b) TYPE set(10) GRANULARITY 2) ENGINE = MergeTree PRIMARY KEY (a) ORDER BY tuple(a DESC, b) TTL d + 1 TO DISK 'default', d + 2 SETTINGS allow_experimental_reverse_key = 1",
+        );
+        assert_eq!(p.order_by.as_deref(), Some("tuple(a DESC, b)"));
+        assert_eq!(p.primary_key.as_deref(), Some("(a)"));
+        assert_eq!(p.ttl.as_deref(), Some("d + 1 TO DISK 'default', d + 2"));
+        assert_eq!(
+            p.index_exprs,
+            BTreeMap::from([
+                ("i1".to_owned(), "(a, b)".to_owned()),
+                ("i2".to_owned(), "(c)".to_owned()),
+                ("i 3".to_owned(), "lower(b)".to_owned()),
+            ])
+        );
+        assert!(p.unexpressed.is_empty(), "{:?}", p.unexpressed);
+    }
+
+    #[test]
     fn reports_what_it_cannot_hold() {
         let p = parse(
             "CREATE TABLE x.t (`a` UInt32 STATISTICS(tdigest), `b` String SETTINGS (max_compress_block_size = 1)) ENGINE = MergeTree ORDER BY a",
         );
+        assert_eq!(p.unexpressed.len(), 2, "{:?}", p.unexpressed);
+        let p = parse(
+            "CREATE TABLE x.t (`a` UInt32, PROJECTION p (SELECT a ORDER BY a) WITH SETTINGS (index_granularity = 2)) ENGINE = MergeTree ORDER BY a SETTINGS async_insert, index_granularity = 8192",
+        );
+        assert!(p.projections.is_empty());
         assert_eq!(p.unexpressed.len(), 2, "{:?}", p.unexpressed);
     }
 }

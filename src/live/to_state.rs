@@ -5,13 +5,13 @@
 use std::collections::BTreeMap;
 
 use crate::artifacts::state::{
-    ColumnState, DefaultKindState, DefaultState, EngineState, LifecycleState,
+    ColumnState, DefaultKindState, DefaultState, EngineState, IndexState, LifecycleState,
     MaterializedViewState, State, TableState, ViewState,
 };
 
 use super::create_query::{self, CreateParts};
 use super::introspect::LiveObject;
-use super::scan::{split_top_level, unquote_name};
+use super::scan::{Kind, matching, split_top_level, tokens, unquote_name};
 
 /// Something of the live database the state format has no place for.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -19,6 +19,9 @@ pub struct Unexpressed {
     pub object: String,
     pub what: String,
 }
+
+/// What the client reads bytes that are not UTF-8 as.
+const NOT_UTF8: char = '\u{FFFD}';
 
 /// ClickHouse adds this to every MergeTree table that sets no other granularity.
 const DEFAULT_SETTINGS: &[(&str, &str)] = &[("index_granularity", "8192")];
@@ -54,6 +57,12 @@ pub fn to_state(
         };
         for what in &parts.unexpressed {
             note(what.clone());
+        }
+        if o.create_table_query.contains(NOT_UTF8) {
+            note(
+                "names or text that are not UTF-8 (read as U+FFFD); chplan's files are UTF-8"
+                    .to_owned(),
+            );
         }
         let comment = (!o.comment.is_empty()).then(|| o.comment.clone());
         if o.is_view() {
@@ -123,9 +132,34 @@ fn table(name: &str, o: &LiveObject, parts: &CreateParts, comment: Option<String
             comment: (!c.comment.is_empty()).then(|| c.comment.clone()),
         })
         .collect();
-    let order_by = split_top_level(&o.sorting_key);
-    let primary_key = (!o.primary_key.is_empty() && o.primary_key != o.sorting_key)
-        .then(|| split_top_level(&o.primary_key));
+    // The keys as the statement writes them; servers that print no ORDER BY (the old
+    // `MergeTree(date, key, 8192)` syntax) have only the columns.
+    let (order_by, primary_key) = match &parts.order_by {
+        Some(order) => (
+            key(&o.sorting_key, order),
+            parts.primary_key.as_ref().map(|pk| key(&o.primary_key, pk)),
+        ),
+        None => (
+            split_top_level(&o.sorting_key),
+            (!o.primary_key.is_empty() && o.primary_key != o.sorting_key)
+                .then(|| split_top_level(&o.primary_key)),
+        ),
+    };
+    let indexes = o
+        .indexes
+        .iter()
+        .filter_map(|i| {
+            let expr = match parts.index_exprs.get(&i.name) {
+                Some(written) => written.clone(),
+                // Added by the server (`add_minmax_index_for_numeric_columns`), not declared:
+                // the setting brings it back.
+                None if i.name.starts_with("auto_minmax_index_") => return None,
+                None if split_top_level(&i.expr).len() > 1 => format!("({})", i.expr),
+                None => i.expr.clone(),
+            };
+            Some(IndexState { expr, ..i.clone() })
+        })
+        .collect();
     let settings = parts
         .settings
         .iter()
@@ -147,13 +181,43 @@ fn table(name: &str, o: &LiveObject, parts: &CreateParts, comment: Option<String
         sample_by: non_empty(&o.sampling_key),
         ttl: parts.ttl.clone(),
         settings,
-        indexes: o.indexes.clone(),
+        indexes,
         projections: o
             .projections
             .clone()
             .unwrap_or_else(|| parts.projections.clone()),
         constraints: parts.constraints.clone(),
         comment,
+    }
+}
+
+/// A key's expressions: the server's column (`sorting_key`: `a, b`) when the statement writes
+/// them the way chplan does (`(a, b)`), else the statement's clause (`(a)`, `tuple(a DESC)`,
+/// `a` without the version column an engine appends), as a list when that is written the
+/// same way, else as one expression.
+fn key(column: &str, clause: &str) -> Vec<String> {
+    let written = |items: &[String]| match items {
+        [] => "tuple()".to_owned(),
+        [one] => one.clone(),
+        many => format!("({})", many.join(", ")),
+    };
+    let clause = clause.trim();
+    let items = split_top_level(column);
+    if written(&items) == clause {
+        return items;
+    }
+    let toks = tokens(clause);
+    let inner = match toks.first() {
+        Some(t) if t.kind == Kind::Open && matching(&toks, 0) == Some(toks.len() - 1) => {
+            &clause[t.end..toks[toks.len() - 1].start]
+        }
+        _ => clause,
+    };
+    let items = split_top_level(inner);
+    if written(&items) == clause {
+        items
+    } else {
+        vec![clause.to_owned()]
     }
 }
 
@@ -203,6 +267,59 @@ pub fn view_select(o: &LiveObject) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_as_written() {
+        let k = |column: &str, clause: &str| key(column, clause);
+        assert_eq!(k("a, b", "(a, b)"), ["a", "b"]);
+        assert_eq!(k("a", "a"), ["a"]);
+        assert!(k("", "tuple()").is_empty());
+        assert_eq!(k("(a)", "(a)"), ["(a)"]);
+        // Directions are only in the statement.
+        assert_eq!(k("a, b", "tuple(a DESC, b)"), ["tuple(a DESC, b)"]);
+        assert_eq!(k("i", "i DESC"), ["i DESC"]);
+        // VersionedCollapsingMergeTree appends its version column.
+        assert_eq!(k("a, v", "a"), ["a"]);
+        assert_eq!(k("a, b, v", "(a, b)"), ["a", "b"]);
+        assert_eq!(k("date, v", "(date)"), ["(date)"]);
+        let o = LiveObject {
+            name: "t".into(),
+            engine: "MergeTree".into(),
+            sorting_key: "a".into(),
+            primary_key: "a".into(),
+            create_table_query: "CREATE TABLE d.t (`a` UInt8, `b` UInt8, INDEX i (a, b) TYPE minmax GRANULARITY 1) ENGINE = MergeTree PRIMARY KEY a ORDER BY a SETTINGS add_minmax_index_for_numeric_columns = 1".into(),
+            indexes: ["i", "auto_minmax_index_a"]
+                .map(|n| IndexState {
+                    name: n.into(),
+                    expr: "a, b".into(),
+                    index_type: "minmax".into(),
+                    granularity: 1,
+                })
+                .to_vec(),
+            ..LiveObject::default()
+        };
+        let (state, _) = to_state("d", &BTreeMap::from([("t".to_owned(), o)]));
+        let t = &state.tables["t"];
+        // Declared equal to the sorting key, and kept: the statement says it.
+        assert_eq!(t.primary_key.as_deref(), Some(&["a".to_owned()][..]));
+        assert_eq!(t.indexes.len(), 1);
+        assert_eq!(t.indexes[0].expr, "(a, b)");
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_reported() {
+        let o = LiveObject {
+            name: "t".into(),
+            engine: "MergeTree".into(),
+            create_table_query:
+                "CREATE TABLE d.t (`\u{FFFD}` UInt8) ENGINE = MergeTree ORDER BY tuple()".into(),
+            ..LiveObject::default()
+        };
+        let (state, unexpressed) = to_state("d", &BTreeMap::from([("t".to_owned(), o)]));
+        assert!(state.tables.contains_key("t"));
+        assert_eq!(unexpressed.len(), 1, "{unexpressed:?}");
+        assert!(unexpressed[0].what.contains("not UTF-8"), "{unexpressed:?}");
+    }
 
     #[test]
     fn codec_and_select() {

@@ -88,8 +88,22 @@ fn scan(s: &str) -> impl Iterator<Item = (usize, char)> + '_ {
 }
 
 /// A form for comparing expressions: whitespace outside literals is dropped except between
-/// two word characters, so `f( a )` and `f(a)` compare equal (ClickHouse compares ASTs).
+/// two word characters, and parentheses around the whole expression too, so `f( a )` and
+/// `f(a)`, `(a)` and `a` compare equal (ClickHouse compares ASTs: `PRIMARY KEY (a) ORDER BY
+/// a` is a prefix).
 pub fn compact(s: &str) -> String {
+    let mut out = spaceless(s);
+    while let Some(inner) = unwrap_parens(&out) {
+        // `(a, b)` is a tuple, not `a, b`.
+        if split_top_level(inner).len() != 1 {
+            break;
+        }
+        out = inner.to_owned();
+    }
+    out
+}
+
+fn spaceless(s: &str) -> String {
     let collapsed = normalise(s);
     let chars: Vec<char> = collapsed.chars().collect();
     let word = |c: char| c.is_alphanumeric() || c == '_';
@@ -173,6 +187,10 @@ mod tests {
             compact("intHash32(user_id)")
         );
         assert_eq!(compact("a AND  b"), "a AND b");
+        assert_eq!(compact("((v))"), "v");
+        assert_eq!(compact("( toDate(b) )"), "toDate(b)");
+        assert_eq!(compact("(a, b)"), "(a,b)");
+        assert_eq!(compact("(a) + (b)"), "(a)+(b)");
         assert_eq!(compact("f(' x ')"), "f(' x ')");
     }
 

@@ -172,7 +172,7 @@ fn check_projection_mode(t: &Table, diags: &mut Diagnostics) {
     let mode = t.settings.get("deduplicate_merge_projection_mode");
     let ok = matches!(
         mode.map(|m| &m.value),
-        Some(crate::ir::SettingValue::String(v)) if v == "drop" || v == "rebuild"
+        Some(crate::ir::SettingValue::String(v)) if ["drop", "rebuild", "ignore"].contains(&v.as_str())
     );
     if !ok {
         let mut d = Diagnostic::error(
@@ -186,7 +186,7 @@ fn check_projection_mode(t: &Table, diags: &mut Diagnostics) {
         .label("ClickHouse refuses this projection")
         .help("add `settings deduplicate_merge_projection_mode=\"rebuild\"` (rebuild projections when rows merge) or \"drop\"");
         if let Some(m) = mode {
-            d = d.with_secondary(m.span, "must be \"drop\" or \"rebuild\"");
+            d = d.with_secondary(m.span, "must be \"drop\", \"rebuild\" or \"ignore\"");
         }
         diags.push(d);
     }
@@ -231,11 +231,12 @@ struct ColumnCx<'a> {
 
 impl ColumnCx<'_> {
     fn has(&self, name: &str) -> bool {
-        // `n.x` is a Nested subcolumn or tuple element of `n`.
+        // `n.x` is a Nested subcolumn, tuple element or JSON path of `n`; `my.json.a` one of
+        // the column `my.json`.
         self.columns.contains(&name)
             || name
-                .split_once('.')
-                .is_some_and(|(head, _)| self.columns.contains(&head))
+                .match_indices('.')
+                .any(|(i, _)| self.columns.contains(&&name[..i]))
     }
 
     fn unknown(&self, name: &str, span: Span, what: &str) -> Diagnostic {
@@ -441,6 +442,25 @@ fn check_primary_key_prefix(t: &Table, diags: &mut Diagnostics) {
                 )),
             );
             return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subcolumns_of_columns_with_dots() {
+        let cx = ColumnCx {
+            table: "t",
+            columns: &["my.json", "n", "x"],
+        };
+        for known in ["my.json", "my.json.a", "my.json.a.b", "n.x", "x"] {
+            assert!(cx.has(known), "{known}");
+        }
+        for unknown in ["my", "my.other", "json.a", "y.x"] {
+            assert!(!cx.has(unknown), "{unknown}");
         }
     }
 }

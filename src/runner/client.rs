@@ -352,12 +352,13 @@ impl Client {
             .get("X-ClickHouse-Exception-Code")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let text = resp
+        let bytes = resp
             .body_mut()
             .with_config()
             .limit(BODY_LIMIT)
-            .read_to_string()
+            .read_to_vec()
             .map_err(transport)?;
+        let text = body_text(bytes);
         // A statement can fail after the 200 header was sent (an exception while streaming);
         // ClickHouse then sets the exception-code header or appends the exception to the body.
         if status != 200 || header_code.is_some() {
@@ -367,6 +368,13 @@ impl Client {
     }
 }
 
+/// A reply as text. ClickHouse sends names and strings as the bytes they are, which need
+/// not be UTF-8 (a column named `` `\xFF` ``): those bytes become U+FFFD instead of failing
+/// the whole read, and whoever reads the text can tell (`live::to_state` reports them).
+fn body_text(bytes: Vec<u8>) -> String {
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
 fn transport(e: ureq::Error) -> ClientError {
     ClientError::Transport(e.to_string())
 }
@@ -374,6 +382,12 @@ fn transport(e: ureq::Error) -> ClientError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replies_that_are_not_utf8_are_read() {
+        assert_eq!(body_text(b"{\"name\":\"a\"}".to_vec()), "{\"name\":\"a\"}");
+        assert_eq!(body_text(b"col_\xFF\x00x".to_vec()), "col_\u{FFFD}\u{0}x");
+    }
 
     #[test]
     fn old_servers_wrapped_messages_are_unwrapped() {

@@ -93,7 +93,10 @@ impl ClickHouse {
     pub fn start(data: &Path, password: Option<&str>, extra_args: &[&str]) -> ClickHouse {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/chfront/chfront.py");
         let mut cmd = Command::new(python());
-        cmd.arg(&script)
+        // Relative paths in SQL (a `local_blob_storage` disk's `path = './x/'`) resolve
+        // against the server's working directory: keep them inside its data directory.
+        cmd.current_dir(data)
+            .arg(&script)
             .args(["--host", "127.0.0.1", "--port", "0", "--exit-on-stdin-eof"])
             .arg("--data")
             .arg(data)
