@@ -2,7 +2,7 @@
 //! arguments, the table TTL and SETTINGS, a materialized view's `TO` table, and anything the
 //! state format has no place for.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::artifacts::state::{ConstraintKindState, ConstraintState, ProjectionState};
 
@@ -23,6 +23,8 @@ pub struct CreateParts {
     /// `VersionedCollapsingMergeTree`).
     pub order_by: Option<String>,
     pub primary_key: Option<String>,
+    /// Columns declared `EPHEMERAL` without an expression.
+    pub bare_ephemeral: BTreeSet<String>,
     /// Skip index expressions as written, by index name (`system.data_skipping_indices` has
     /// `a, b` for `(a, b)` and an ALIAS column's expression for the column).
     pub index_exprs: BTreeMap<String, String>,
@@ -173,6 +175,18 @@ fn element_into(element: &str, parts: &mut CreateParts) {
         if t.depth == 0 && t.kind == Kind::Word {
             let w = t.text(element).to_ascii_uppercase();
             match w.as_str() {
+                "EPHEMERAL" => {
+                    // `EPHEMERAL` alone: system.columns shows the type's default value instead.
+                    let bare = toks.get(i + 1).is_none_or(|n| {
+                        n.depth == 0
+                            && ["COMMENT", "CODEC", "TTL", "STATISTICS", "SETTINGS"]
+                                .iter()
+                                .any(|k| n.is_word(element, k))
+                    });
+                    if bare {
+                        parts.bare_ephemeral.insert(name.clone());
+                    }
+                }
                 "TTL" => {
                     let end = next_column_keyword(element, &toks, i + 1);
                     let text = element[t.end..end].trim().to_owned();
@@ -205,19 +219,32 @@ fn next_column_keyword(element: &str, toks: &[Tok], from: usize) -> usize {
 }
 
 fn clauses(query: &str, toks: &[Tok], parts: &mut CreateParts) {
-    let starts: Vec<usize> = toks
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| t.depth == 0 && CLAUSES.iter().any(|c| t.is_word(query, c)))
-        // `TTL d + 1 TO DISK 'x'` moves parts: that `TO` is no materialized view's target.
-        .filter(|(i, t)| {
-            !(t.is_word(query, "TO")
-                && toks
-                    .get(i + 1)
-                    .is_some_and(|n| n.is_word(query, "DISK") || n.is_word(query, "VOLUME")))
-        })
-        .map(|(i, _)| i)
-        .collect();
+    let mut starts: Vec<usize> = Vec::new();
+    for (i, t) in toks.iter().enumerate() {
+        if t.depth != 0 || !CLAUSES.iter().any(|c| t.is_word(query, c)) {
+            continue;
+        }
+        let next_is = |w: &str| toks.get(i + 1).is_some_and(|n| n.is_word(query, w));
+        // Names can be keywords (`ORDER BY partition`, `ORDER BY order`): a clause's keyword
+        // follows the end of an expression or name, never `BY`, an operator or another
+        // clause's keyword, and the two-word ones come with their second word.
+        let after_expression = i == 0
+            || (matches!(
+                toks[i - 1].kind,
+                Kind::Word | Kind::Quoted | Kind::Str | Kind::Close
+            ) && !["BY", "KEY"].iter().any(|w| toks[i - 1].is_word(query, w))
+                && starts.last() != Some(&(i - 1)));
+        let second_word = match t.text(query).to_ascii_uppercase().as_str() {
+            "PARTITION" | "ORDER" | "SAMPLE" => next_is("BY"),
+            "PRIMARY" => next_is("KEY"),
+            // `TTL d + 1 TO DISK 'x'` moves parts: that `TO` is no materialized view's target.
+            "TO" => !next_is("DISK") && !next_is("VOLUME"),
+            _ => true,
+        };
+        if after_expression && second_word {
+            starts.push(i);
+        }
+    }
     for (n, &s) in starts.iter().enumerate() {
         let end = starts.get(n + 1).map_or(query.len(), |&e| toks[e].start);
         let keyword = toks[s].text(query).to_ascii_uppercase();
@@ -328,11 +355,33 @@ mod tests {
     }
 
     #[test]
+    fn names_that_are_keywords_start_no_clause() {
+        let p = parse(
+            "CREATE TABLE x.t (`order` Int32, `partition` Date, `ttl` Date) ENGINE = MergeTree PARTITION BY partition ORDER BY order TTL ttl + 1 SETTINGS index_granularity = 8192",
+        );
+        assert_eq!(p.order_by.as_deref(), Some("order"));
+        assert_eq!(p.ttl.as_deref(), Some("ttl + 1"));
+        assert_eq!(p.settings.len(), 1);
+        let p = parse(
+            "CREATE TABLE x.t (`a` Int32) ENGINE = MergeTree ORDER BY a SETTINGS a = 1 COMMENT 'c'",
+        );
+        assert_eq!(p.order_by.as_deref(), Some("a"));
+        assert_eq!(p.settings, [("a".to_owned(), "1".to_owned())]);
+    }
+
+    #[test]
     fn reports_what_it_cannot_hold() {
         let p = parse(
             "CREATE TABLE x.t (`a` UInt32 STATISTICS(tdigest), `b` String SETTINGS (max_compress_block_size = 1)) ENGINE = MergeTree ORDER BY a",
         );
         assert_eq!(p.unexpressed.len(), 2, "{:?}", p.unexpressed);
+        let p = parse(
+            "CREATE TABLE x.t (`a` String EPHEMERAL, `b` String EPHEMERAL COMMENT 'x', `c` String EPHEMERAL 'c') ENGINE = MergeTree ORDER BY tuple()",
+        );
+        assert_eq!(
+            p.bare_ephemeral,
+            BTreeSet::from(["a".to_owned(), "b".to_owned()])
+        );
         let p = parse(
             "CREATE TABLE x.t (`a` UInt32, PROJECTION p (SELECT a ORDER BY a) WITH SETTINGS (index_granularity = 2)) ENGINE = MergeTree ORDER BY a SETTINGS async_insert, index_granularity = 8192",
         );

@@ -124,8 +124,14 @@ fn table(name: &str, o: &LiveObject, parts: &CreateParts, comment: Option<String
             name: c.name.clone(),
             data_type: c.data_type.clone(),
             default: default_kind(&c.default_kind).map(|kind| DefaultState {
+                expr: if kind == DefaultKindState::Ephemeral
+                    && parts.bare_ephemeral.contains(&c.name)
+                {
+                    String::new()
+                } else {
+                    c.default_expression.clone()
+                },
                 kind,
-                expr: c.default_expression.clone(),
             }),
             codec: codec_inner(&c.compression_codec),
             ttl: parts.column_ttls.get(&c.name).cloned(),
@@ -134,7 +140,7 @@ fn table(name: &str, o: &LiveObject, parts: &CreateParts, comment: Option<String
         .collect();
     // The keys as the statement writes them; servers that print no ORDER BY (the old
     // `MergeTree(date, key, 8192)` syntax) have only the columns.
-    let (order_by, primary_key) = match &parts.order_by {
+    let (order_by, primary_key) = match parts.order_by.as_ref().filter(|o| !o.is_empty()) {
         Some(order) => (
             key(&o.sorting_key, order),
             parts.primary_key.as_ref().map(|pk| key(&o.primary_key, pk)),

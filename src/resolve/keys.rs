@@ -25,6 +25,11 @@ pub fn key_items(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
         .collect()
 }
 
+/// Whether `s` is one pair of parentheses and what they enclose (`(a, b)`, not `(a) + (b)`).
+pub fn encloses(s: &str) -> bool {
+    unwrap_parens(s.trim()).is_some()
+}
+
 /// `(a, b)` → `a, b` when the parentheses enclose the whole text.
 fn unwrap_parens(s: &str) -> Option<&str> {
     let inner = s.strip_prefix('(')?.strip_suffix(')')?;
@@ -132,6 +137,46 @@ fn spaceless(s: &str) -> String {
     out
 }
 
+/// A sorting-key expression with its directions (`a DESC`, `tuple(a DESC, b ASC)`, allowed
+/// with `allow_experimental_reverse_key`) blanked out, byte for byte, so the rest reads as
+/// expressions at the same offsets.
+pub fn without_directions(s: &str) -> String {
+    let mut out = s.as_bytes().to_vec();
+    let chars: Vec<(usize, char)> = scan(s).collect();
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    // (start, preceded by whitespace) of the word being read.
+    let mut word: Option<(usize, bool)> = None;
+    for (k, &(i, c)) in chars.iter().enumerate() {
+        if !is_word(c) {
+            continue;
+        }
+        let (start, after_space) =
+            *word.get_or_insert_with(|| (i, k > 0 && chars[k - 1].1.is_whitespace()));
+        let end = i + c.len_utf8();
+        let continues = chars
+            .get(k + 1)
+            .is_some_and(|&(j, n)| j == end && is_word(n));
+        if continues {
+            continue;
+        }
+        word = None;
+        // A direction follows its expression (`a DESC`, not `DESC` alone nor `x.DESC`) and
+        // ends the item.
+        let next = chars[k + 1..]
+            .iter()
+            .map(|&(_, n)| n)
+            .find(|n| !n.is_whitespace());
+        let text = &s[start..end];
+        if after_space
+            && matches!(next, None | Some(',') | Some(')'))
+            && (text.eq_ignore_ascii_case("DESC") || text.eq_ignore_ascii_case("ASC"))
+        {
+            out[start..end].fill(b' ');
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_owned())
+}
+
 /// Collapses runs of whitespace outside literals and quoted names into one space.
 fn normalise(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -188,6 +233,16 @@ mod tests {
         );
         assert_eq!(compact("a AND  b"), "a AND b");
         assert_eq!(compact("((v))"), "v");
+        assert_eq!(without_directions("i DESC"), "i     ");
+        assert_eq!(
+            without_directions("tuple(a desc, b ASC, c)"),
+            "tuple(a     , b    , c)"
+        );
+        assert_eq!(without_directions("desc"), "desc");
+        assert_eq!(
+            without_directions("f(x.desc) + 'a DESC'"),
+            "f(x.desc) + 'a DESC'"
+        );
         assert_eq!(compact("( toDate(b) )"), "toDate(b)");
         assert_eq!(compact("(a, b)"), "(a,b)");
         assert_eq!(compact("(a) + (b)"), "(a)+(b)");

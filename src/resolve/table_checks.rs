@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::keys::{compact, key_items};
+use super::keys::{compact, encloses, key_items, without_directions};
 use crate::diag::{Code, Diagnostic, Diagnostics};
 use crate::engines;
 use crate::ir::{Lifecycle, Spanned, Table, Text};
@@ -76,7 +76,11 @@ pub fn check_table(t: &Table, diags: &mut Diagnostics) {
     }
 
     for e in t.order_by.iter().flat_map(|o| o.value.iter()) {
-        cx.check_expr(e, "order-by", diags);
+        let e = Text {
+            value: without_directions(&e.value),
+            ..e.clone()
+        };
+        cx.check_expr(&e, "order-by", diags);
     }
     for e in t.primary_key.iter().flat_map(|o| o.value.iter()) {
         cx.check_expr(e, "primary-key", diags);
@@ -119,6 +123,7 @@ fn check_sample_in_key(t: &Table, diags: &mut Diagnostics) {
         .iter()
         .flat_map(|k| k.value.iter())
         .flat_map(|e| key_items(&e.value).into_iter().map(|(n, _)| n))
+        .flat_map(|n| in_tuple(&n))
         .collect();
     let Some((wanted, _)) = key_items(&sample.value).into_iter().next() else {
         return;
@@ -402,6 +407,19 @@ fn check_engine(t: &Table, cx: &ColumnCx, diags: &mut Diagnostics) -> bool {
     info.spec.merge_tree
 }
 
+/// The expressions of a `tuple(a DESC, b)` key item (how ClickHouse prints `(a DESC, b)`),
+/// without their directions, or the item itself.
+fn in_tuple(item: &str) -> Vec<String> {
+    let bare = without_directions(item);
+    let bare = bare.trim();
+    match bare.strip_prefix("tuple").filter(|r| encloses(r)) {
+        Some(args) if !key_items(args).is_empty() => {
+            key_items(args).into_iter().map(|(n, _)| n).collect()
+        }
+        _ => vec![bare.to_owned()],
+    }
+}
+
 fn check_primary_key_prefix(t: &Table, diags: &mut Diagnostics) {
     let (Some(pk), Some(order)) = (&t.primary_key, &t.order_by) else {
         return;
@@ -410,9 +428,10 @@ fn check_primary_key_prefix(t: &Table, diags: &mut Diagnostics) {
         exprs
             .iter()
             .flat_map(|e| {
-                key_items(&e.value)
-                    .into_iter()
-                    .map(move |(n, r)| (n, e.span_of(r.start, r.end)))
+                key_items(&e.value).into_iter().flat_map(move |(n, r)| {
+                    let span = e.span_of(r.start, r.end);
+                    in_tuple(&n).into_iter().map(move |m| (m, span))
+                })
             })
             .collect()
     };
@@ -449,6 +468,15 @@ fn check_primary_key_prefix(t: &Table, diags: &mut Diagnostics) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tuple_key_items() {
+        assert_eq!(in_tuple("tuple(a DESC, b)"), ["a", "b"]);
+        assert_eq!(in_tuple("i DESC"), ["i"]);
+        assert_eq!(in_tuple("tuple(sipHash64(x))"), ["sipHash64(x)"]);
+        assert_eq!(in_tuple("tuple(a) + tuple(b)"), ["tuple(a) + tuple(b)"]);
+        assert_eq!(in_tuple("f(x)"), ["f(x)"]);
+    }
 
     #[test]
     fn subcolumns_of_columns_with_dots() {
