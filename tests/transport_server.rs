@@ -162,15 +162,22 @@ fn the_query_id_we_send_is_the_one_the_server_logs() {
     let deadline = Instant::now() + Duration::from_secs(10);
     let rows = loop {
         client.exec("SYSTEM FLUSH LOGS", None).unwrap();
-        let rows = client
-            .read_rows(
-                &format!(
-                    "SELECT user, query FROM system.query_log \
-                     WHERE query_id = '{id}' AND type = 2"
-                ),
-                &[],
-            )
-            .unwrap();
+        // 18.16 can fail a read of query_log racing with a merge of its parts ("Could not
+        // find a column of minimum size"): read again until the deadline.
+        let rows = match client.read_rows(
+            &format!(
+                "SELECT user, query FROM system.query_log \
+                 WHERE query_id = '{id}' AND type = 2"
+            ),
+            &[],
+        ) {
+            Ok(rows) => rows,
+            Err(e) if Instant::now() <= deadline => {
+                eprintln!("query_log read failed, retrying: {e}");
+                Vec::new()
+            }
+            Err(e) => panic!("cannot read system.query_log: {e}"),
+        };
         if !rows.is_empty() || Instant::now() > deadline {
             break rows;
         }
