@@ -1,36 +1,16 @@
 //! chplan: a compiler for ClickHouse schemas kept as configuration in git.
-//! See ARCHITECTURE.md for the code map and the invariants.
+//! See ARCHITECTURE.md for the code map, the layers and the invariants.
+//!
+//! Layers, each importing only those below it:
+//! - `cli`: the commands, argument parsing, exit statuses;
+//! - `db`: commands that read or change a live database (`pull`, `plan --url`, `dev`, `verify`),
+//!   built on the compiler and on `chplan_runner`;
+//! - `back`: the desired state, version bumps, diff, steps, SQL rendering, the planner;
+//! - `front`: loading, parsing, lowering to the IR, resolving, the dependency graph;
+//! - below all of them, the workspace crates `chplan_runner` (artifact formats, client, live,
+//!   runner) and `chplan_clickhouse` (ClickHouse knowledge).
 
-pub mod artifacts;
-pub mod casts;
-pub mod chtype;
+pub mod back;
 pub mod cli;
-pub mod compile;
-pub mod desired;
-pub mod dev;
-pub mod diag;
-pub mod diff;
-pub mod engines;
-pub mod graph;
-pub mod ir;
-pub mod kdl_writer;
-pub mod kdlfast;
-pub mod live;
-pub mod live_base;
-pub mod lower;
-pub mod migration_checks;
-pub mod migrations;
-pub mod parse;
-pub mod plan;
-pub mod planner;
-pub mod project;
-pub mod pull;
-pub mod resolve;
-pub mod runner;
-pub mod source;
-pub mod sqldeps;
-pub mod sqlexpr;
-pub mod sqltext;
-pub mod suggest;
-pub mod verify;
-pub mod versions;
+pub mod db;
+pub mod front;

@@ -1,7 +1,7 @@
 //! The type parser against ClickHouse 26.9's own answers (checked-in oracle output; the scripts
 //! in tests/tools/ regenerate it with chDB, which is not needed here).
 
-use chplan::chtype::parse_type;
+use chplan_clickhouse::chtype::parse_type;
 
 fn data_lines(text: &str) -> impl Iterator<Item = &str> {
     text.lines()

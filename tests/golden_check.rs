@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use chplan::cli::{check_project, check_report};
-use chplan::diag::{Code, Format, Severity};
+use chplan::front::diag::{Code, Format, Severity};
 
 fn cases(kind: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -44,11 +44,11 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use chplan::artifacts::plan::{OpKind, Plan};
-use chplan::artifacts::state::{LifecycleState, State};
-use chplan::compile::compile;
-use chplan::diag::{Diagnostics, Format, render};
-use chplan::planner;
+use chplan::back::planner;
+use chplan::front::compile::compile;
+use chplan::front::diag::{Diagnostics, Format, render};
+use chplan_runner::artifacts::plan::{OpKind, Plan};
+use chplan_runner::artifacts::state::{LifecycleState, State};
 
 use engine::{Db, check_database, q};
 
@@ -244,7 +244,7 @@ fn run_plan(db: &Db, plan: &Plan) -> Result<(), String> {
         if let Some(c) = &db.cluster {
             // Every DDL statement is ON CLUSTER, every table engine Replicated (a backfill is
             // an INSERT, which takes no ON CLUSTER).
-            let clause = format!(" ON CLUSTER {}", chplan::sqltext::quote_ident(c));
+            let clause = format!(" ON CLUSTER {}", chplan_clickhouse::sqltext::quote_ident(c));
             if op.kind != OpKind::Backfill && !op.sql.contains(&clause) {
                 return Err(format!(
                     "plan {} operation `{}` lacks `{clause}`:\n{}",
@@ -389,7 +389,7 @@ fn run_scenario(dir: &Path) -> Result<Outcome, String> {
                             .tables
                             .iter()
                             .filter(|(_, t)| t.lifecycle == LifecycleState::ExternallyManaged)
-                            .map(|(n, _)| chplan::sqltext::quote_string(n))
+                            .map(|(n, _)| chplan_clickhouse::sqltext::quote_string(n))
                             .collect::<Vec<_>>()
                             .join(",")
                     ),

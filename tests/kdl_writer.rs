@@ -10,15 +10,15 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use chplan::artifacts::state::{
+use chplan::back::desired;
+use chplan::back::kdl_writer::{KdlFile, Unexpressed, object_files};
+use chplan::front::compile::compile;
+use chplan::front::diag::{Format, render};
+use chplan_runner::artifacts::state::{
     ColumnState, ConstraintKindState, ConstraintState, DefaultKindState, DefaultState, EngineState,
     IndexState, LifecycleState, MaterializedViewState, ProjectionState, State, TableState,
     ViewState,
 };
-use chplan::compile::compile;
-use chplan::desired;
-use chplan::diag::{Format, render};
-use chplan::kdl_writer::{KdlFile, Unexpressed, object_files};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -1,4 +1,4 @@
-//! Differential test of `chplan::kdlfast::parse` against `kdl::KdlDocument::parse_v2`: whenever
+//! Differential test of `chplan::front::kdlfast::parse` against `kdl::KdlDocument::parse_v2`: whenever
 //! the fast path answers, its document must match the `kdl` crate's in every field the compiler
 //! reads (names, types, values, entry order, children, and all spans); whenever the crate
 //! rejects the text, the fast path must decline.
@@ -127,7 +127,7 @@ enum Outcome {
 
 /// Checks the contract on one input.
 fn check(text: &str) -> Result<Outcome, String> {
-    let fast = chplan::kdlfast::parse(text);
+    let fast = chplan::front::kdlfast::parse(text);
     let slow = KdlDocument::parse_v2(text);
     match (fast, slow) {
         (Some(f), Ok(s)) => same_doc(&f, &s, "").map(|()| Outcome::Fast),
@@ -447,7 +447,7 @@ fn tricky_snippets() {
     // stack at ~70 levels, so those inputs are checked against the fast path alone.
     let nested = |depth| format!("{}{}", "a {".repeat(depth), "}".repeat(depth));
     for depth in [65, 70, 100_000] {
-        assert!(chplan::kdlfast::parse(&nested(depth)).is_none());
+        assert!(chplan::front::kdlfast::parse(&nested(depth)).is_none());
     }
     let shallow = nested(60);
     let hashes = format!("a {0}\"x\"{0}", "#".repeat(5000));
@@ -578,7 +578,7 @@ fn throughput() {
     if std::env::var_os("KDL_BENCH_FAST_ONLY").is_some() {
         for _ in 0..20 {
             for text in &files {
-                std::hint::black_box(chplan::kdlfast::parse(text));
+                std::hint::black_box(chplan::front::kdlfast::parse(text));
             }
         }
         return;
@@ -587,7 +587,7 @@ fn throughput() {
     for _ in 0..5 {
         let t = std::time::Instant::now();
         for text in &files {
-            std::hint::black_box(chplan::kdlfast::parse(text).expect("fast path"));
+            std::hint::black_box(chplan::front::kdlfast::parse(text).expect("fast path"));
         }
         best = best.min(t.elapsed().as_secs_f64());
     }
@@ -599,7 +599,7 @@ fn throughput() {
     let slow = t.elapsed().as_secs_f64();
 
     for (text, doc) in files.iter().zip(&reference) {
-        let fast = chplan::kdlfast::parse(text).unwrap();
+        let fast = chplan::front::kdlfast::parse(text).unwrap();
         same_doc(&fast, doc, "").unwrap();
     }
     println!(

@@ -5,8 +5,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use chplan::cli::check_report;
-use chplan::compile::compile;
-use chplan::diag::Format;
+use chplan::front::compile::compile;
+use chplan::front::diag::Format;
 
 fn schema_files() -> Vec<PathBuf> {
     let mut out = Vec::new();

@@ -7,9 +7,9 @@ mod support;
 use std::fs;
 use std::path::Path;
 
-use chplan::artifacts::digest;
-use chplan::artifacts::state::State;
-use chplan::migrations::{EMPTY_FROM_STATE, MigrationDir};
+use chplan_runner::artifacts::digest;
+use chplan_runner::artifacts::state::State;
+use chplan_runner::migrations::{EMPTY_FROM_STATE, MigrationDir};
 use support::cli::{fails, ok};
 
 const SCHEMAS: [&str; 3] = [

@@ -4,9 +4,9 @@
 
 mod support;
 
-use chplan::compile::compile;
-use chplan::diag::Diagnostics;
-use chplan::planner;
+use chplan::back::planner;
+use chplan::front::compile::compile;
+use chplan::front::diag::Diagnostics;
 
 #[test]
 fn comments_and_names_survive_the_round_trip() {

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 use std::time::Instant;
 
-use chplan::sqldeps::{Method, infer};
+use chplan_clickhouse::sql::deps::{Method, infer};
 use serde::Deserialize;
 use sqlparser::dialect::ClickHouseDialect;
 use sqlparser::keywords::Keyword;

@@ -21,7 +21,7 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use chplan::runner::client::{Client, ClientError, Endpoint, Request};
+use chplan_runner::client::{Client, ClientError, Endpoint, Request};
 
 const PASSWORD: &str = "s3cret-pw";
 

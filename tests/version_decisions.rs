@@ -3,10 +3,10 @@
 
 use std::path::Path;
 
-use chplan::artifacts::plan::OpKind;
-use chplan::compile::compile;
-use chplan::diag::{Code, Diagnostics};
-use chplan::planner::{self, PlanOptions, Prompter};
+use chplan::back::planner::{self, PlanOptions, Prompter};
+use chplan::front::compile::compile;
+use chplan::front::diag::{Code, Diagnostics};
+use chplan_runner::artifacts::plan::OpKind;
 
 const BEFORE: &str = r#"table aircraft version="0.0" {
     column icao24 String

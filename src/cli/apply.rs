@@ -4,10 +4,10 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use super::Outcome;
-use crate::diag::Diagnostics;
-use crate::migrations::MigrationDir;
-use crate::runner::apply::{Applied, Options, apply};
-use crate::runner::client::Endpoint;
+use crate::front::diag::Diagnostics;
+use chplan_runner::client::Endpoint;
+use chplan_runner::migrations::MigrationDir;
+use chplan_runner::runner::apply::{Applied, Options, apply};
 
 /// Where and as whom to connect; shared with `status`.
 #[derive(clap::Args)]
@@ -86,7 +86,7 @@ pub struct Args {
 /// runner itself sees nothing but the artifacts).
 pub fn migrations_dir(project: &Path) -> MigrationDir {
     let mut diags = Diagnostics::default();
-    let loaded = crate::project::load(project, &mut diags);
+    let loaded = crate::front::project::load(project, &mut diags);
     let dir = loaded
         .config
         .map_or_else(|| "migrations".to_owned(), |c| c.migrations_dir);

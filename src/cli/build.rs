@@ -4,14 +4,14 @@
 use std::path::{Path, PathBuf};
 
 use super::{Outcome, emit};
-use crate::artifacts::plan::OpKind;
-use crate::artifacts::state::State;
-use crate::compile::compile;
-use crate::desired;
-use crate::diag::{Format, render};
-use crate::diff::{self, Renames};
-use crate::migrations::write_atomic;
-use crate::plan::{render_operations, steps};
+use crate::back::desired;
+use crate::back::diff::{self, Renames};
+use crate::back::{render_operations, steps};
+use crate::front::compile::compile;
+use crate::front::diag::{Format, render};
+use chplan_runner::artifacts::plan::OpKind;
+use chplan_runner::artifacts::state::State;
+use chplan_runner::migrations::write_atomic;
 
 #[derive(clap::Args)]
 pub struct Args {

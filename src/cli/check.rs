@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use super::{Outcome, emit};
-use crate::compile::{Compilation, compile};
-use crate::diag::{Format, Severity, render};
+use crate::front::compile::{Compilation, compile};
+use crate::front::diag::{Format, Severity, render};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -33,8 +33,8 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
 pub fn check_project(project: &Path) -> Compilation {
     let mut c = compile(project);
     if !c.diags.has_errors() {
-        let mut extra = crate::diag::Diagnostics::default();
-        crate::migration_checks::check(&c, &mut extra);
+        let mut extra = crate::front::diag::Diagnostics::default();
+        crate::back::migration_checks::check(&c, &mut extra);
         c.diags.extend(extra);
     }
     c

@@ -8,8 +8,8 @@ use std::time::Duration;
 use super::Outcome;
 use super::apply::Connection;
 use super::plan::{TerminalPrompter, interactive};
-use crate::dev::{DevOptions, run as watch};
-use crate::runner::client::Client;
+use crate::db::dev::{DevOptions, run as watch};
+use chplan_runner::client::Client;
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -6,10 +6,10 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::{Outcome, emit};
-use crate::compile::{Compilation, compile};
-use crate::diag::{self, render};
-use crate::graph::JsonObject;
-use crate::resolve::{ObjectId, ObjectKind};
+use crate::front::compile::{Compilation, compile};
+use crate::front::diag::{self, render};
+use crate::front::graph::JsonObject;
+use crate::front::resolve::{ObjectId, ObjectKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum GraphFormat {

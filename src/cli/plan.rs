@@ -6,14 +6,14 @@ use std::path::Path;
 
 use super::apply::Connection;
 use super::{Outcome, emit};
-use crate::artifacts::state::State;
-use crate::compile::compile;
-use crate::desired;
-use crate::diag::{Diagnostics, Format, render};
-use crate::live_base::base_state;
-use crate::migrations::{plan_yaml, write_atomic};
-use crate::planner;
-use crate::runner::client::Client;
+use crate::back::desired;
+use crate::back::planner;
+use crate::db::live_base::base_state;
+use crate::front::compile::compile;
+use crate::front::diag::{Diagnostics, Format, render};
+use chplan_runner::artifacts::state::State;
+use chplan_runner::client::Client;
+use chplan_runner::migrations::{plan_yaml, write_atomic};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -69,7 +69,7 @@ pub fn interactive() -> bool {
 
 /// The live database as the plan's starting point, with what was left out said on stderr.
 fn live_base(
-    c: &crate::compile::Compilation,
+    c: &crate::front::compile::Compilation,
     url: &str,
     user: Option<String>,
 ) -> Result<(State, String), String> {

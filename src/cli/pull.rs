@@ -4,10 +4,10 @@ use std::path::Path;
 
 use super::Outcome;
 use super::apply::Connection;
-use crate::diag::Diagnostics;
-use crate::migrations::write_atomic;
-use crate::pull::{PullOptions, pull};
-use crate::runner::client::Client;
+use crate::db::pull::{PullOptions, pull};
+use crate::front::diag::Diagnostics;
+use chplan_runner::client::Client;
+use chplan_runner::migrations::write_atomic;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -29,7 +29,7 @@ pub struct Args {
 }
 
 pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
-    let loaded = crate::project::load(project, &mut Diagnostics::default());
+    let loaded = crate::front::project::load(project, &mut Diagnostics::default());
     let config = loaded.config.as_ref();
     let database = match (&args.database, config) {
         (Some(d), _) => d.clone(),
@@ -63,7 +63,10 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
         .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
     // A new project: its chplan.kdl names the database the files came from.
     if config.is_none() && !project.join("chplan.kdl").exists() {
-        let text = format!("database {}\n", crate::kdl_writer::kdl_string(&database));
+        let text = format!(
+            "database {}\n",
+            crate::back::kdl_writer::kdl_string(&database)
+        );
         write_atomic(&project.join("chplan.kdl"), text.as_bytes())?;
         println!("wrote {}", project.join("chplan.kdl").display());
     }

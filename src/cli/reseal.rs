@@ -6,9 +6,9 @@
 use std::path::Path;
 
 use super::{Outcome, emit};
-use crate::compile::compile;
-use crate::migrations::{STATE_FILE, UP_FILE, up_sql, write_atomic};
-use crate::planner;
+use crate::back::planner;
+use crate::front::compile::compile;
+use chplan_runner::migrations::{STATE_FILE, UP_FILE, up_sql, write_atomic};
 
 pub fn run(project: &Path) -> Result<Outcome, String> {
     let c = compile(project);

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::Outcome;
 use super::apply::{Connection, migrations_dir};
-use crate::runner::status::status;
+use chplan_runner::runner::status::status;
 
 #[derive(clap::Args)]
 pub struct Args {

@@ -5,10 +5,10 @@ use std::path::Path;
 
 use super::Outcome;
 use super::apply::Connection;
-use crate::compile::compile;
-use crate::desired;
-use crate::diag::{Format, render};
-use crate::planner;
+use crate::back::desired;
+use crate::back::planner;
+use crate::front::compile::compile;
+use crate::front::diag::{Format, render};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -34,7 +34,8 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
     let dir = planner::migrations(&c, config);
     let endpoint = args.connection.endpoint()?;
     let mut out = std::io::stdout();
-    let verified = match crate::verify::verify(&endpoint, &dir, &declared, args.keep, &mut out) {
+    let verified = match crate::db::verify::verify(&endpoint, &dir, &declared, args.keep, &mut out)
+    {
         Ok(v) => v,
         Err(e) => {
             eprintln!("chplan verify: {e}");

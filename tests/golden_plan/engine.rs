@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chplan::artifacts::state::{LifecycleState, State, TableState};
+use chplan_runner::artifacts::state::{LifecycleState, State, TableState};
 use serde_json::Value;
 
 use crate::support::ClickHouse;
@@ -67,7 +67,7 @@ impl Db<'_> {
         let Some(c) = &self.cluster else {
             return sql.to_string();
         };
-        let clause = format!(" ON CLUSTER {}", chplan::sqltext::quote_ident(c));
+        let clause = format!(" ON CLUSTER {}", chplan_clickhouse::sqltext::quote_ident(c));
         sql.replace(&clause, "")
             .replace("ENGINE = Replicated", "ENGINE = ")
     }
@@ -124,7 +124,7 @@ impl Db<'_> {
         let cols: Vec<(&str, &str)> = t
             .columns
             .iter()
-            .filter(|c| chplan::plan::insertable(c.default.as_ref().map(|d| d.kind)))
+            .filter(|c| chplan::back::insertable(c.default.as_ref().map(|d| d.kind)))
             .filter(|c| {
                 !c.data_type
                     .replace("SimpleAggregateFunction", "")
@@ -151,14 +151,14 @@ impl Db<'_> {
             q(&self.name),
             q(name),
             names.join(", "),
-            chplan::sqltext::quote_string(&structure.join(", ")),
+            chplan_clickhouse::sqltext::quote_string(&structure.join(", ")),
         );
         self.exec(&sql).map(|_| ())
     }
 }
 
 pub fn q(ident: &str) -> String {
-    chplan::sqltext::quote_ident(ident)
+    chplan_clickhouse::sqltext::quote_ident(ident)
 }
 
 fn unescape_tsv(s: &str) -> String {

@@ -13,7 +13,7 @@
 //!    the statement; a UUID is dropped so no two tables share one). The rest of the statement
 //!    is sent unchanged, with the server's default settings. A statement the server refuses
 //!    did not run on its own: it is left out of the denominator (counted, by error name).
-//! 2. **Pull.** A is pulled once with `chplan::pull::pull`. A table pull reports anything of
+//! 2. **Pull.** A is pulled once with `chplan::db::pull::pull`. A table pull reports anything of
 //!    as not expressible is not identical, the report being the cause.
 //! 3. **Plan and apply.** Each table's file goes into a project of its own whose `chplan.kdl`
 //!    says `database B<id>`; it is compiled, planned from nothing (`planner::plan`, the plan
@@ -27,7 +27,7 @@
 //!    constraints and the comment.
 //!
 //! The cause of a difference is found by reading both tables back into the state format and
-//! listing what differs (`chplan::live::differences`): columns, engine, keys, TTL, settings,
+//! listing what differs (`chplan_runner::live::differences`): columns, engine, keys, TTL, settings,
 //! indexes, projections, constraints, comment.
 
 use std::collections::BTreeMap;
@@ -35,12 +35,12 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use chplan::diag::{Diagnostics, Severity};
-use chplan::live::scan::{Kind, tokens};
-use chplan::live::{self, Extra};
-use chplan::pull::{PullOptions, pull};
-use chplan::runner::apply::{Applied, Options, apply};
-use chplan::runner::client::{Client, ClientError, Endpoint};
+use chplan::db::pull::{PullOptions, pull};
+use chplan::front::diag::{Diagnostics, Severity};
+use chplan_runner::client::{Client, ClientError, Endpoint};
+use chplan_runner::live::scan::{Kind, tokens};
+use chplan_runner::live::{self, Extra};
+use chplan_runner::runner::apply::{Applied, Options, apply};
 
 use crate::support::ClickHouse;
 
@@ -439,7 +439,7 @@ impl Run<'_> {
             .replace(&format!("`{database}`."), "DB."))
     }
 
-    fn table(&self, row: &Row, pulled: &chplan::pull::Pulled) -> Outcome {
+    fn table(&self, row: &Row, pulled: &chplan::db::pull::Pulled) -> Outcome {
         let name = Self::table_name(row);
         let different = |cause: String, detail: String| Outcome::Different { cause, detail };
         // Pull: what it reports as not expressible.
@@ -476,7 +476,7 @@ impl Run<'_> {
     fn plan_and_apply(
         &self,
         target: &str,
-        file: &chplan::kdl_writer::KdlFile,
+        file: &chplan::back::kdl_writer::KdlFile,
     ) -> Result<(), (String, String)> {
         let dir = tempfile::tempdir().expect("a temporary directory");
         std::fs::write(
@@ -487,7 +487,7 @@ impl Run<'_> {
         std::fs::create_dir(dir.path().join("schemas")).unwrap();
         std::fs::write(dir.path().join("schemas").join(&file.name), &file.text).unwrap();
 
-        let c = chplan::compile::compile(dir.path());
+        let c = chplan::front::compile::compile(dir.path());
         let first_error = |diags: &Diagnostics| {
             diags
                 .sorted()
@@ -504,7 +504,7 @@ impl Run<'_> {
             return Err(first_error(&c.diags).unwrap_or_default());
         }
         let mut diags = Diagnostics::default();
-        let planned = match chplan::planner::plan(&c, "init", &mut diags) {
+        let planned = match chplan::back::planner::plan(&c, "init", &mut diags) {
             Ok(p) => p,
             Err(e) => {
                 return Err(first_error(&diags)
@@ -516,7 +516,7 @@ impl Run<'_> {
             return Err(("plan: empty plan".into(), file.text.clone()));
         };
         let config = c.project.config.as_ref().expect("chplan.kdl read");
-        let migrations = chplan::planner::migrations(&c, config);
+        let migrations = chplan::back::planner::migrations(&c, config);
         migrations
             .write_plan(&plan, &planned.new, None)
             .map_err(|e| ("plan: cannot write".to_owned(), e))?;
@@ -546,14 +546,14 @@ impl Run<'_> {
                     .unwrap_or("stopped");
                 Err((
                     format!("apply: {name}"),
-                    format!("{out}\n{}", chplan::migrations::up_sql(&plan)),
+                    format!("{out}\n{}", chplan_runner::migrations::up_sql(&plan)),
                 ))
             }
             Err(e) => Err(("apply: error".into(), e)),
         }
     }
 
-    fn compare(&self, name: &str, target: &str, pulled: &chplan::pull::Pulled) -> Outcome {
+    fn compare(&self, name: &str, target: &str, pulled: &chplan::db::pull::Pulled) -> Outcome {
         let (a, b) = match (
             self.create_query(&self.source, name),
             self.create_query(target, name),
@@ -617,7 +617,7 @@ pub fn sorted_settings(query: &str) -> String {
         .iter()
         .find(|t| t.depth == 0 && t.is_word(query, "COMMENT"))
         .map_or(query.len(), |t| t.start);
-    let mut items = chplan::live::scan::split_top_level(&query[toks[at].end..end]);
+    let mut items = chplan_runner::live::scan::split_top_level(&query[toks[at].end..end]);
     items.sort();
     format!(
         "{} {}{}{}",

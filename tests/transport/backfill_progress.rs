@@ -5,8 +5,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use chplan::runner::backfill_progress::{self, Display, Snapshot};
-use chplan::runner::client::{Client, Endpoint, Request};
+use chplan_runner::client::{Client, Endpoint, Request};
+use chplan_runner::runner::backfill_progress::{self, Display, Snapshot};
 
 use crate::support;
 

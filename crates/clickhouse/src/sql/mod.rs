@@ -1,0 +1,6 @@
+//! What a piece of ClickHouse SQL names: the tables a SELECT reads (`deps`), the columns an
+//! expression uses (`expr`), the items of a sorting key (`keys`).
+
+pub mod deps;
+pub mod expr;
+pub mod keys;

@@ -1,0 +1,332 @@
+//! The drift check: does the live database hold what a plan expects to start from?
+//!
+//! Every plan directory keeps the state the plan ends at; the state it starts from is the
+//! previous plan's (or the empty database's). Before a plan's first operation the live
+//! database, read into the state format (`live`), must equal that start state in every managed
+//! object, compared by meaning (`live::align`). A plan interrupted halfway is checked object by
+//! object: an object that only finished operations touched must match the end state, one that
+//! only pending operations touch the start state, one both touched is not compared (its shape
+//! in between is in no artifact).
+//!
+//! A database that differs from the start state but already equals the end state (someone
+//! applied the plan by other means) is reported, and the plan is skipped.
+
+use std::collections::BTreeSet;
+
+use crate::artifacts::plan::{OpKind, Plan};
+use crate::artifacts::state::State;
+use crate::live::{self, Extra};
+use crate::migrations::MigrationDir;
+
+use super::journal::{Entries, Journal};
+use super::progress::{OpState, load_plans, plan_states};
+use crate::client::Client;
+
+/// The outcome of a check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Drift {
+    /// One line per difference, each naming its object.
+    Found(Vec<String>),
+    /// Nothing differs; the text says what was compared.
+    None(String),
+    /// The database differs from the plan's start but already holds its end state.
+    AtEnd(String),
+    /// The check could not be made (a plan without its state); the text says why.
+    Unchecked(String),
+}
+
+/// The states a plan starts from and ends at, from the migration directory.
+pub fn plan_states_of(
+    dir: &MigrationDir,
+    plans: &[Plan],
+    index: usize,
+) -> Result<Result<(State, State), String>, String> {
+    let plan = &plans[index];
+    let Some((end, end_digest)) = dir.read_plan_state(&plan.id)? else {
+        return Ok(Err(format!(
+            "{} has no state.json (run `chplan check`)",
+            plan.id
+        )));
+    };
+    if end_digest != plan.to_state {
+        return Ok(Err(format!(
+            "{}/state.json is not the state the plan ends at (run `chplan check`)",
+            plan.id
+        )));
+    }
+    // start.json (planned against a live database), else the previous plan's end.
+    let Some((start, start_digest)) = dir.read_plan_start_state(&plan.id)? else {
+        return Ok(Err(format!(
+            "the state {} starts from is not in the migration directory (run `chplan check`)",
+            plan.id
+        )));
+    };
+    if start_digest != plan.from_state {
+        return Ok(Err(format!(
+            "the state {} starts from is not the one it records (run `chplan check`)",
+            plan.id
+        )));
+    }
+    Ok(Ok((start, end)))
+}
+
+/// What the database should hold now, given which of `plan`'s operations are done.
+fn expected_now(start: &State, end: &State, plan: &Plan, done: &[bool], live: &State) -> State {
+    let mut by_done = BTreeSet::new();
+    let mut by_pending = BTreeSet::new();
+    for (op, d) in plan.operations.iter().zip(done) {
+        // Backfills move rows, not shapes.
+        if op.kind == OpKind::Backfill {
+            continue;
+        }
+        let set = if *d { &mut by_done } else { &mut by_pending };
+        set.extend(op.objects.iter().cloned());
+    }
+    let mut out = start.clone();
+    for name in by_done.union(&by_pending) {
+        remove(&mut out, name);
+        let from_end = if by_pending.contains(name) {
+            // Not yet touched: as it started. Something the plan creates that already
+            // exists must have the shape the plan would give it (`IF NOT EXISTS` would
+            // keep it silently).
+            !by_done.contains(name) && !exists(start, name) && exists(live, name)
+        } else {
+            true
+        };
+        if from_end {
+            copy(end, &mut out, name);
+        } else if !by_done.contains(name) {
+            copy(start, &mut out, name);
+        }
+    }
+    out
+}
+
+fn exists(s: &State, name: &str) -> bool {
+    s.tables.contains_key(name)
+        || s.views.contains_key(name)
+        || s.materialized_views.contains_key(name)
+}
+
+fn remove(s: &mut State, name: &str) {
+    s.tables.remove(name);
+    s.views.remove(name);
+    s.materialized_views.remove(name);
+}
+
+fn copy(from: &State, to: &mut State, name: &str) {
+    if let Some(t) = from.tables.get(name) {
+        to.tables.insert(name.to_owned(), t.clone());
+    }
+    if let Some(v) = from.views.get(name) {
+        to.views.insert(name.to_owned(), v.clone());
+    }
+    if let Some(v) = from.materialized_views.get(name) {
+        to.materialized_views.insert(name.to_owned(), v.clone());
+    }
+}
+
+/// Checks the database against plan `index` about to run (or resume), given the journal.
+pub fn check_plan(
+    client: &Client,
+    dir: &MigrationDir,
+    plans: &[Plan],
+    index: usize,
+    entries: &Entries,
+) -> Result<Drift, String> {
+    let plan = &plans[index];
+    let (start, end) = match plan_states_of(dir, plans, index)? {
+        Ok(states) => states,
+        Err(why) => return Ok(Drift::Unchecked(why)),
+    };
+    let done: Vec<bool> = match plan_states(plan, entries) {
+        Ok(states) => states.iter().map(|s| *s == OpState::Done).collect(),
+        // The apply refuses such a plan with its own message.
+        Err(e) => return Ok(Drift::Unchecked(e)),
+    };
+    let live = live::read(client, &plan.database)?.state;
+    let expected = expected_now(&start, &end, plan, &done, &live);
+    let found = live::diff_live(client, &expected, &live, Extra::Ignore)?;
+    if found.is_empty() {
+        let started = done.iter().any(|d| *d);
+        return Ok(Drift::None(if started {
+            format!(
+                "no drift before the rest of {} (objects both done and pending operations touch \
+                 are not compared)",
+                plan.id
+            )
+        } else {
+            format!(
+                "no drift: the database is as {} expects to find it",
+                plan.id
+            )
+        }));
+    }
+    if !done.iter().any(|d| *d)
+        && start != end
+        && live::diff_live(client, &end, &live, Extra::Ignore)?.is_empty()
+    {
+        return Ok(Drift::AtEnd(format!(
+            "the database already holds the end state of {}",
+            plan.id
+        )));
+    }
+    Ok(Drift::Found(found))
+}
+
+/// Checks the database against the newest plan's end state (every plan applied).
+pub fn check_end(client: &Client, dir: &MigrationDir, plans: &[Plan]) -> Result<Drift, String> {
+    let Some(last) = plans.len().checked_sub(1) else {
+        return Ok(Drift::Unchecked("no plans".to_owned()));
+    };
+    let end = match plan_states_of(dir, plans, last)? {
+        Ok((_, end)) => end,
+        Err(why) => return Ok(Drift::Unchecked(why)),
+    };
+    let live = live::read(client, &end.database)?.state;
+    let found = live::diff_live(client, &end, &live, Extra::Ignore)?;
+    Ok(if found.is_empty() {
+        Drift::None("up to date, no drift".to_owned())
+    } else {
+        Drift::Found(found)
+    })
+}
+
+/// The check `status` reports: before the first plan not wholly applied, else against the
+/// newest plan's end state.
+pub fn check(client: &Client, dir: &MigrationDir) -> Result<Drift, String> {
+    let (database, plans) = load_plans(dir, None)?;
+    let entries = Journal::new(client, &database)
+        .read()
+        .map_err(|e| format!("cannot read the journal: {e}"))?;
+    let first_pending = plans.iter().position(|p| {
+        plan_states(p, &entries).map_or(true, |s| s.iter().any(|s| *s != OpState::Done))
+    });
+    match first_pending {
+        Some(i) => check_plan(client, dir, &plans, i, &entries),
+        None => check_end(client, dir, &plans),
+    }
+}
+
+/// The lines to print for a check's result.
+pub fn describe(drift: &Drift, database: &str) -> Vec<String> {
+    match drift {
+        Drift::Found(d) => {
+            let mut lines = vec![format!(
+                "drift: {database} differs from what the plans expect ({} difference(s)):",
+                d.len()
+            )];
+            lines.extend(d.iter().map(|l| format!("  {l}")));
+            lines
+        }
+        Drift::None(s) => vec![format!("drift: {s}")],
+        Drift::AtEnd(s) => vec![format!("drift: none: {s}; it will be skipped")],
+        Drift::Unchecked(why) => vec![format!("drift: not checked: {why}")],
+    }
+}
+
+/// The message after drift was found: nothing may be applied.
+pub const REFUSAL: &str = "refusing to apply: nothing was applied. The database changed outside \
+     chplan. Either undo those changes by hand, or bring the schemas in line with the live \
+     database and make a new plan once the pending ones are applied.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::artifacts::plan::Operation;
+    use crate::artifacts::state::{EngineState, LifecycleState, TableState, ViewState};
+
+    fn table(column: &str) -> TableState {
+        TableState {
+            logical: "t".into(),
+            version: None,
+            lifecycle: LifecycleState::FullyManaged,
+            columns: vec![crate::artifacts::state::ColumnState {
+                name: column.into(),
+                data_type: "String".into(),
+                default: None,
+                codec: None,
+                ttl: None,
+                comment: None,
+            }],
+            engine: EngineState {
+                name: "MergeTree".into(),
+                args: vec![],
+            },
+            order_by: vec![],
+            primary_key: None,
+            partition_by: None,
+            sample_by: None,
+            ttl: None,
+            settings: Default::default(),
+            indexes: vec![],
+            projections: vec![],
+            constraints: vec![],
+            comment: None,
+        }
+    }
+
+    #[test]
+    fn expected_state_follows_the_journal() {
+        let mut start = State::empty("d", None);
+        start.tables.insert("a".into(), table("old"));
+        start.tables.insert("b".into(), table("x"));
+        start.tables.insert("same".into(), table("x"));
+        let mut end = start.clone();
+        end.tables.insert("a".into(), table("new"));
+        end.tables.remove("b");
+        end.tables.insert("c".into(), table("x"));
+        end.views.insert(
+            "v".into(),
+            ViewState {
+                select: "SELECT 1".into(),
+                depends_on: vec![],
+                comment: None,
+            },
+        );
+        let op = |kind, objects: &[&str]| Operation {
+            id: String::new(),
+            kind,
+            objects: objects.iter().map(|s| s.to_string()).collect(),
+            destructive: false,
+            description: String::new(),
+            backfill: None,
+            sql: String::new(),
+        };
+        let plan = Plan {
+            format_version: 1,
+            id: "p".into(),
+            database: "d".into(),
+            cluster: None,
+            from_state: String::new(),
+            to_state: String::new(),
+            operations: vec![
+                op(OpKind::ChangeTableColumn, &["a"]),
+                op(OpKind::DropTable, &["b"]),
+                op(OpKind::CreateTable, &["c"]),
+                op(OpKind::CreateView, &["v"]),
+                op(OpKind::Backfill, &["c", "same"]),
+            ],
+        };
+        let mut live = start.clone();
+        live.views.insert("v".into(), end.views["v"].clone());
+        // `a` and `b` done: end shapes (b gone); `c` pending and absent: not expected;
+        // `v` pending but present: must be what the plan would create.
+        let got = expected_now(
+            &start,
+            &end,
+            &plan,
+            &[true, true, false, false, false],
+            &live,
+        );
+        assert_eq!(got.tables["a"], end.tables["a"]);
+        assert!(!got.tables.contains_key("b"));
+        assert!(!got.tables.contains_key("c"));
+        assert_eq!(got.tables["same"], start.tables["same"]);
+        assert_eq!(got.views["v"], end.views["v"]);
+        // Nothing done: the start state, plus `v` that already exists.
+        let got = expected_now(&start, &end, &plan, &[false; 5], &live);
+        assert_eq!(got.tables, start.tables);
+        assert!(got.views.contains_key("v"));
+    }
+}

@@ -1,0 +1,301 @@
+//! What `check` verifies about the migration directory: it is sealed (chplan.sum matches),
+//! every up.sql is what its plan.yaml renders, every plan keeps the state it ends at (and the
+//! root state.json is the newest plan's), every plan starts where the one before it ends (or at
+//! its start.json), and no schema change is left unplanned.
+
+use std::fs;
+use std::path::Path;
+
+use crate::back::planner;
+use crate::front::compile::Compilation;
+use crate::front::diag::{Code, Diagnostic, Diagnostics};
+use chplan_runner::artifacts::digest;
+use chplan_runner::artifacts::plan::Plan;
+use chplan_runner::migrations::{
+    EMPTY_FROM_STATE, MigrationDir, START_FILE, STATE_FILE, UP_FILE, up_sql,
+};
+
+pub fn check(c: &Compilation, diags: &mut Diagnostics) {
+    let Some(config) = &c.project.config else {
+        return;
+    };
+    let dir = planner::migrations(c, config);
+    // A project that has not planned yet has nothing to keep in step.
+    if !dir.root.exists() {
+        return;
+    }
+    let shown = |f: &str| format!("{}/{f}", config.migrations_dir);
+    // Messages name files relative to the project, as diagnostics do everywhere else.
+    let root = dir.root.display().to_string();
+    let relative = |e: String| e.replace(&root, &config.migrations_dir);
+    match (dir.read_sum(), dir.compute_sum()) {
+        (Ok(Some(recorded)), Ok(actual)) if recorded != actual => {
+            let changed = changed_files(&recorded, &actual);
+            diags.push(
+                Diagnostic::unplaced(
+                    Code::MigrationsTampered,
+                    format!(
+                        "{} does not match the migration files (changed: {})",
+                        shown("chplan.sum"),
+                        changed.join(", ")
+                    ),
+                )
+                .help("if the edit was reviewed and intended, run `chplan reseal`; after a merge conflict, re-plan from the main branch's migrations instead"),
+            );
+        }
+        (Ok(None), Ok(_)) if dir.read_state().ok().flatten().is_some() => diags.push(
+            Diagnostic::unplaced(
+                Code::MigrationsTampered,
+                format!("{} is missing", shown("chplan.sum")),
+            )
+            .help("run `chplan reseal` to seal the reviewed migration files"),
+        ),
+        (Err(e), _) | (_, Err(e)) => {
+            diags.push(Diagnostic::unplaced(Code::InvalidMigrations, relative(e)));
+        }
+        _ => {}
+    }
+    let ids = match dir.plan_ids() {
+        Ok(ids) => ids,
+        Err(e) => {
+            diags.push(Diagnostic::unplaced(Code::InvalidMigrations, relative(e)));
+            return;
+        }
+    };
+    let newest = ids.last().cloned();
+    let root = file_digest(&dir.root.join(STATE_FILE));
+    // The plan before the one checked: `None` for the first, `Some(None)` when unreadable.
+    let mut previous: Option<Option<Plan>> = None;
+    for id in ids {
+        let read = dir.read_plan(&id);
+        match &read {
+            Ok(plan) => {
+                check_plan_start(
+                    &dir,
+                    plan,
+                    previous.as_ref().map(Option::as_ref),
+                    &config.migrations_dir,
+                    &relative,
+                    diags,
+                );
+                check_plan_state(
+                    &dir,
+                    plan,
+                    &root,
+                    newest.as_deref() == Some(id.as_str()),
+                    &config.migrations_dir,
+                    &relative,
+                    diags,
+                );
+                let path = dir.root.join(&id).join(UP_FILE);
+                let on_disk = fs::read_to_string(&path).unwrap_or_default();
+                if on_disk != up_sql(plan) {
+                    diags.push(
+                        Diagnostic::unplaced(
+                            Code::StalePlanSql,
+                            format!("{} does not match its plan.yaml", shown(&format!("{id}/{UP_FILE}"))),
+                        )
+                        .help("up.sql is generated from plan.yaml: edit the plan, then run `chplan reseal`"),
+                    );
+                }
+            }
+            Err(e) => diags.push(
+                Diagnostic::unplaced(Code::InvalidMigrations, relative(e.clone()))
+                    .help("fix the YAML by hand, or restore it from version control"),
+            ),
+        }
+        previous = Some(read.ok());
+    }
+    let mut plan_diags = Diagnostics::default();
+    match planner::plan(c, "check", &mut plan_diags) {
+        Ok(planned) => {
+            diags.extend(plan_diags);
+            if let Some(plan) = planned.plan {
+                let mut list: Vec<String> = plan
+                    .operations
+                    .iter()
+                    .map(|o| o.description.clone())
+                    .collect();
+                if list.is_empty() {
+                    list.push("(no SQL: lifecycles or externally-managed tables changed)".into());
+                }
+                if list.len() > 10 {
+                    let more = list.len() - 10;
+                    list.truncate(10);
+                    list.push(format!("... and {more} more"));
+                }
+                diags.push(
+                    Diagnostic::unplaced(
+                        Code::UnplannedChanges,
+                        format!(
+                            "the schemas have changes no plan covers:\n{}",
+                            list.join("\n")
+                        ),
+                    )
+                    .help("run `chplan plan --name SLUG` and commit the new migration with the schemas"),
+                );
+            }
+        }
+        Err(_) if plan_diags.has_errors() => diags.extend(plan_diags),
+        Err(e) => diags.push(Diagnostic::unplaced(Code::InvalidMigrations, relative(e))),
+    }
+}
+
+/// The plan starts from the state it records (`from_state`): its start.json when it has one
+/// (made against a live database), else the previous plan's end state (`to_state`), else, for
+/// the first plan, nothing (`empty`). Digests only. `previous`: `None` for the first plan,
+/// `Some(None)` when the previous plan.yaml cannot be read (reported as E405).
+fn check_plan_start(
+    dir: &MigrationDir,
+    plan: &Plan,
+    previous: Option<Option<&Plan>>,
+    m: &str,
+    relative: &dyn Fn(String) -> String,
+    diags: &mut Diagnostics,
+) {
+    let id = &plan.id;
+    let file = format!("{m}/{id}/{START_FILE}");
+    let (message, help) = match file_digest(&dir.root.join(id).join(START_FILE)) {
+        Ok(Some(d)) if d == plan.from_state => return,
+        Ok(Some(d)) => (
+            match dir.read_plan_start(id) {
+                Err(e) => format!("{} (the state the plan starts from)", relative(e)),
+                Ok(_) => format!(
+                    "{file} is not the state its plan starts from: its digest is {d}, the plan's from_state is {}",
+                    plan.from_state
+                ),
+            },
+            "start.json is the live database the plan was made against (`chplan plan --url`): \
+             restore it from version control, or remove the plan and plan again"
+                .to_string(),
+        ),
+        Err(e) => (
+            relative(e),
+            "restore it from version control, then run `chplan reseal`".to_string(),
+        ),
+        Ok(None) => match previous {
+            None if plan.from_state == EMPTY_FROM_STATE => return,
+            None => (
+                format!(
+                    "{m}/{id} is the first plan, but it does not start from an empty database: its from_state is {}",
+                    plan.from_state
+                ),
+                "the plans before it are missing: restore them from version control".to_string(),
+            ),
+            Some(None) => return,
+            Some(Some(prev)) if prev.to_state == plan.from_state => return,
+            Some(Some(prev)) => (
+                format!(
+                    "{m}/{id} does not start from the state the plan before it, {}, ends at: its from_state is {}, {}'s to_state is {}",
+                    prev.id, plan.from_state, prev.id, prev.to_state
+                ),
+                "two plans were made from the same state (on two branches?): keep the plans of \
+                 one branch, then plan the other's changes again with `chplan plan`"
+                    .to_string(),
+            ),
+        },
+    };
+    diags.push(Diagnostic::unplaced(Code::PlanStateMismatch, message).help(help));
+}
+
+/// The digest of a file's bytes; `None` when it does not exist.
+fn file_digest(path: &Path) -> Result<Option<String>, String> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(digest(&bytes))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}
+
+/// The plan's state.json is there, readable, and the state the plan ends at (its digest is
+/// `to_state`); for the newest plan, so is the root state.json (`root`: the digest of its
+/// bytes, `None` when missing; one that cannot be read is the planner's E405). Digests only: a file whose digest is `to_state`
+/// is the one the planner wrote, so big states are parsed only when something is wrong.
+fn check_plan_state(
+    dir: &MigrationDir,
+    plan: &Plan,
+    root: &Result<Option<String>, String>,
+    newest: bool,
+    m: &str,
+    relative: &dyn Fn(String) -> String,
+    diags: &mut Diagnostics,
+) {
+    let id = &plan.id;
+    let file = format!("{m}/{id}/{STATE_FILE}");
+    let root_is_end = matches!(root, Ok(Some(d)) if *d == plan.to_state);
+    let restore = if newest && root_is_end {
+        format!(
+            "run `chplan reseal`: it copies {m}/{STATE_FILE}, which is the state this plan ends at, into {m}/{id}/"
+        )
+    } else {
+        format!(
+            "restore it from version control, as committed with the plan (in the project directory: \
+             `git show $(git log --diff-filter=A --format=%h -- {m}/{id}/plan.yaml):./{m}/{STATE_FILE} > {file}`), \
+             then run `chplan reseal` and `chplan check`"
+        )
+    };
+    let problem = match file_digest(&dir.root.join(id).join(STATE_FILE)) {
+        Ok(Some(d)) if d == plan.to_state => None,
+        Ok(Some(d)) => Some(match dir.read_plan_state(id) {
+            Err(e) => format!("{} (the state the plan ends at)", relative(e)),
+            Ok(_) => format!(
+                "{file} is not the state its plan ends at: its digest is {d}, the plan's to_state is {}",
+                plan.to_state
+            ),
+        }),
+        Ok(None) => Some(format!(
+            "{file} is missing: the plan does not keep the state it ends at (plans made by an older chplan have none)"
+        )),
+        Err(e) => Some(relative(e)),
+    };
+    let snapshot_ok = problem.is_none();
+    if let Some(message) = problem {
+        diags.push(Diagnostic::unplaced(Code::PlanStateMismatch, message).help(restore));
+    }
+    if newest && !root_is_end {
+        let root_file = format!("{m}/{STATE_FILE}");
+        let message = match root {
+            Err(_) => return,
+            Ok(Some(d)) => format!(
+                "{root_file} is not the state the newest plan, {id}, ends at: its digest is {d}, the plan's to_state is {}",
+                plan.to_state
+            ),
+            Ok(None) => {
+                format!("{root_file} is missing: it is the state the newest plan, {id}, ends at")
+            }
+        };
+        let help = if snapshot_ok {
+            format!("copy {file} (the state {id} ends at) to {root_file}, then run `chplan reseal`")
+        } else {
+            format!("restore {root_file} and {file} from version control, then run `chplan reseal`")
+        };
+        diags.push(Diagnostic::unplaced(Code::PlanStateMismatch, message).help(help));
+    }
+}
+
+fn changed_files(recorded: &str, actual: &str) -> Vec<String> {
+    let lines = |s: &str| -> Vec<(String, String)> {
+        s.lines()
+            .skip(1)
+            .filter_map(|l| l.split_once(' '))
+            .map(|(f, d)| (f.to_string(), d.to_string()))
+            .collect()
+    };
+    let (r, a) = (lines(recorded), lines(actual));
+    let mut changed: Vec<String> = a
+        .iter()
+        .filter(|x| !r.contains(x))
+        .map(|(f, _)| f.clone())
+        .chain(
+            r.iter()
+                .filter(|(f, _)| !a.iter().any(|(g, _)| g == f))
+                .map(|(f, _)| format!("{f} (removed)")),
+        )
+        .collect();
+    changed.sort();
+    changed.dedup();
+    if changed.is_empty() {
+        changed.push("the sum line".into());
+    }
+    changed
+}

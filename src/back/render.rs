@@ -1,0 +1,114 @@
+//! SQL from steps, through the minijinja templates in `templates/` (embedded in the binary).
+//! Identifier quoting and string escaping are template filters, never concatenation.
+
+use minijinja::value::Value as JValue;
+use minijinja::{Environment, UndefinedBehavior};
+use serde_json::Value;
+
+use super::steps::{Step, kebab};
+use chplan_clickhouse::sqltext::{quote_ident, quote_string};
+use chplan_runner::artifacts::plan::Operation;
+
+macro_rules! templates {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../templates/", $name)))),*]
+    };
+}
+
+const TEMPLATES: &[(&str, &str)] = templates![
+    "_column.sql.j2",
+    "add_table_column.sql.j2",
+    "add_table_constraint.sql.j2",
+    "add_table_index.sql.j2",
+    "add_table_projection.sql.j2",
+    "backfill.sql.j2",
+    "change_table_column.sql.j2",
+    "create_materialized_view.sql.j2",
+    "create_table.sql.j2",
+    "create_view.sql.j2",
+    "drop_materialized_view.sql.j2",
+    "drop_table.sql.j2",
+    "drop_table_column.sql.j2",
+    "drop_table_constraint.sql.j2",
+    "drop_table_index.sql.j2",
+    "drop_table_projection.sql.j2",
+    "drop_view.sql.j2",
+    "modify_table_comment.sql.j2",
+    "modify_table_order_by.sql.j2",
+    "modify_table_settings.sql.j2",
+    "modify_table_ttl.sql.j2",
+    "rename_table_column.sql.j2",
+];
+
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    for (name, source) in TEMPLATES {
+        // The templates are part of the binary and tested; a broken one is a build defect.
+        env.add_template(name, source)
+            .unwrap_or_else(|e| panic!("template {name}: {e}"));
+    }
+    env.add_filter("ident", |s: String| quote_ident(&s));
+    env.add_filter("string", |s: String| quote_string(&s));
+    env.add_filter("on_cluster", |c: JValue| match c.as_str() {
+        Some(name) if !name.is_empty() => format!(" ON CLUSTER {}", quote_ident(name)),
+        _ => String::new(),
+    });
+    env.add_filter("key", |items: Vec<String>| match items.as_slice() {
+        [] => "tuple()".to_string(),
+        [one] => one.clone(),
+        many => format!("({})", many.join(", ")),
+    });
+    env
+}
+
+fn template_name(step: &Step) -> String {
+    format!("{}.sql.j2", kebab(step.kind).replace('-', "_"))
+}
+
+/// The SQL of one step.
+pub fn render_sql(
+    env: &Environment,
+    step: &Step,
+    database: &str,
+    cluster: Option<&str>,
+) -> Result<String, String> {
+    let mut context = step.context.clone();
+    if let Value::Object(map) = &mut context {
+        map.insert("database".into(), Value::String(database.into()));
+        map.insert(
+            "cluster".into(),
+            cluster.map_or(Value::Null, |c| Value::String(c.into())),
+        );
+    }
+    let name = template_name(step);
+    let template = env
+        .get_template(&name)
+        .map_err(|e| format!("no template {name}: {e}"))?;
+    let sql = template
+        .render(minijinja::value::Serde(&context))
+        .map_err(|e| format!("rendering {} ({name}): {e:#}", step.id))?;
+    Ok(sql.trim().to_string())
+}
+
+pub fn render_operations(
+    steps: &[Step],
+    database: &str,
+    cluster: Option<&str>,
+) -> Result<Vec<Operation>, String> {
+    let env = environment();
+    steps
+        .iter()
+        .map(|s| {
+            Ok(Operation {
+                id: s.id.clone(),
+                kind: s.kind,
+                objects: s.objects.clone(),
+                destructive: s.destructive,
+                description: s.description.clone(),
+                backfill: s.backfill.clone(),
+                sql: render_sql(&env, s, database, cluster)?,
+            })
+        })
+        .collect()
+}
