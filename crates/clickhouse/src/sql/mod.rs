@@ -4,3 +4,4 @@
 pub mod deps;
 pub mod expr;
 pub mod keys;
+pub mod location;

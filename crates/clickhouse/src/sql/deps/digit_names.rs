@@ -7,7 +7,7 @@
 
 use sqlparser::tokenizer::{Token, TokenWithSpan};
 
-use super::offsets::Positions;
+use crate::sql::location::LineIndex;
 
 /// The text with digit-leading identifiers masked, and the byte offsets masked;
 /// `None` when there is none.
@@ -58,7 +58,7 @@ pub(crate) fn mask(sql: &str) -> Option<(String, Vec<usize>)> {
 
 /// Gives the words starting at a masked offset their real spelling from `sql`.
 pub(crate) fn unmask(sql: &str, masked: &[usize], tokens: &mut [TokenWithSpan]) {
-    let positions = Positions::new(sql, tokens);
+    let positions = LineIndex::new(sql);
     for t in tokens.iter_mut() {
         let Token::Word(w) = &mut t.token else {
             continue;

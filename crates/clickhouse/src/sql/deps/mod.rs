@@ -5,7 +5,7 @@
 //! a token-level scanner (`tokens`) takes over. Both report byte spans (`offsets`).
 
 mod digit_names;
-mod offsets;
+
 mod tokens;
 mod visitor;
 
@@ -19,7 +19,7 @@ use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Token, Tokenizer};
 
-use offsets::Positions;
+use crate::sql::location::LineIndex;
 use tokens::Sig;
 
 /// A table named in the SQL, as written (database kept when qualified).
@@ -125,7 +125,7 @@ pub fn infer(sql: &str) -> SqlDeps {
     if let Some((_, offsets)) = &masked {
         digit_names::unmask(sql, offsets, &mut tokens);
     }
-    let positions = Positions::new(sql, &tokens);
+    let positions = LineIndex::new(sql);
     let mut sigs = Vec::with_capacity(tokens.len());
     for t in &tokens {
         if matches!(t.token, Token::Whitespace(_)) {
@@ -178,7 +178,7 @@ fn same_reads(a: &Found, b: &Found) -> bool {
 /// The parser's findings, or `None` when it rejects the statement or its AST cannot be
 /// trusted to hold every table.
 fn parse(
-    positions: &Positions,
+    positions: &LineIndex,
     tokens: Vec<sqlparser::tokenizer::TokenWithSpan>,
     sigs: &[Sig<'_>],
     aliases: &[String],

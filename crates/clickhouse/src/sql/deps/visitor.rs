@@ -13,8 +13,8 @@ use sqlparser::ast::Ident;
 use sqlparser::tokenizer::Token;
 
 use super::Found;
-use super::offsets::Positions;
 use super::tokens::Sig;
+use crate::sql::location::LineIndex;
 
 /// Deeper than this, the AST is left to the token scanner: left-deep expression chains
 /// (`a + b + c ...`) are built iteratively by the parser, so its own recursion limit
@@ -22,7 +22,7 @@ use super::tokens::Sig;
 const MAX_DEPTH: usize = 256;
 
 pub(crate) struct Walk<'a> {
-    positions: &'a Positions,
+    positions: &'a LineIndex<'a>,
     /// The significant tokens, to tell `x IN t` from `x IN (t)`, which share an AST.
     sigs: &'a [Sig<'a>],
     aliases: &'a [String],
@@ -38,7 +38,7 @@ pub(crate) struct Walk<'a> {
 
 impl<'a> Walk<'a> {
     pub(crate) fn new(
-        positions: &'a Positions,
+        positions: &'a LineIndex<'a>,
         sigs: &'a [Sig<'a>],
         aliases: &'a [String],
     ) -> Self {

@@ -1,6 +1,5 @@
 //! Column names referenced by a ClickHouse expression (ORDER BY keys, TTLs, defaults, ...).
 
-mod location;
 mod ttl;
 mod walk;
 
@@ -8,6 +7,8 @@ use sqlparser::ast::{SelectItem, SetExpr, Statement};
 use sqlparser::dialect::ClickHouseDialect;
 use sqlparser::parser::Parser;
 use std::ops::Range;
+
+use crate::sql::location::{LineIndex, error_location};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ColumnRef {
@@ -149,7 +150,7 @@ fn parse_refs(text: &str) -> Result<Vec<ColumnRef>, ExprError> {
     }
     let cleaned = ttl::blank_ttl_actions(text);
     let sql = format!("{PREFIX}{cleaned}");
-    let lines = location::LineIndex::new(&sql);
+    let lines = LineIndex::new(&sql);
     let to_text_error = |message: String, at: Option<usize>| {
         let start = at.map_or(0, |b| b.saturating_sub(PREFIX.len()).min(text.len()));
         let end = text[start..]
@@ -167,7 +168,7 @@ fn parse_refs(text: &str) -> Result<Vec<ColumnRef>, ExprError> {
         .and_then(|mut p| p.parse_statements())
         .map_err(|e| {
             let message = e.to_string();
-            let at = location::error_location(&message).and_then(|(l, c)| lines.byte_offset(l, c));
+            let at = error_location(&message).and_then(|(l, c)| lines.byte_offset(l, c));
             to_text_error(message, at)
         })?;
     let [Statement::Query(query)] = statements.as_slice() else {

@@ -2,7 +2,7 @@
 //! the parameters of enclosing lambdas.
 
 use super::ColumnRef;
-use super::location::LineIndex;
+use crate::sql::location::LineIndex;
 use sqlparser::ast::{
     AccessExpr, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Subscript,
 };
