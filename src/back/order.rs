@@ -1,9 +1,11 @@
 //! Dependency order of the objects in a state (views after what they read, materialized views
 //! after their sources and target), ties broken by kind and name.
 
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet};
 
+use petgraph::graph::DiGraph;
+
+use crate::front::graph::stable_order;
 use chplan_runner::artifacts::state::State;
 
 /// 0 tables, 1 views, 2 materialized views: the tie-break order.
@@ -32,38 +34,22 @@ pub fn topological(state: &State) -> Vec<String> {
         d.push(&v.to);
         deps.insert(name, d);
     }
-    let mut indegree: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut dependents: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut graph: DiGraph<&str, ()> = DiGraph::new();
+    let nodes: BTreeMap<&str, _> = deps.keys().map(|n| (*n, graph.add_node(*n))).collect();
     for (name, ds) in &deps {
-        let known: Vec<&str> = ds
-            .iter()
-            .copied()
-            .filter(|d| deps.contains_key(d) && d != name)
-            .collect();
-        indegree.insert(name, known.len());
-        for d in known {
-            dependents.entry(d).or_default().push(name);
-        }
-    }
-    let mut heap: BinaryHeap<Reverse<(u8, &str)>> = indegree
-        .iter()
-        .filter(|(_, n)| **n == 0)
-        .map(|(name, _)| Reverse((kind_rank(state, name), *name)))
-        .collect();
-    let mut order = Vec::with_capacity(deps.len());
-    while let Some(Reverse((_, name))) = heap.pop() {
-        order.push(name.to_string());
-        for d in dependents.get(name).map(Vec::as_slice).unwrap_or(&[]) {
-            if let Some(n) = indegree.get_mut(d) {
-                *n -= 1;
-                if *n == 0 {
-                    heap.push(Reverse((kind_rank(state, d), d)));
-                }
+        // A dependency outside the state is created elsewhere; one on itself orders nothing.
+        for d in ds.iter().filter(|d| *d != name) {
+            if let Some(&from) = nodes.get(d) {
+                graph.add_edge(from, nodes[name], ());
             }
         }
     }
+    let mut order: Vec<String> = stable_order(&graph, |n| (kind_rank(state, graph[n]), graph[n]))
+        .into_iter()
+        .map(|n| graph[n].to_string())
+        .collect();
     if order.len() < deps.len() {
-        let placed: std::collections::BTreeSet<String> = order.iter().cloned().collect();
+        let placed: BTreeSet<String> = order.iter().cloned().collect();
         for name in deps.keys() {
             if !placed.contains(*name) {
                 order.push(name.to_string());

@@ -39,8 +39,22 @@ pub fn build(resolved: &Resolved, diags: &mut Diagnostics) -> Graph {
 fn kahn(graph: &DiGraph<ObjectId, ()>, resolved: &Resolved) -> Vec<ObjectId> {
     let key = |n: NodeIndex| {
         let o = resolved.object(graph[n]);
-        Reverse((o.kind, o.physical.as_str(), n.index()))
+        (o.kind, o.physical.as_str())
     };
+    stable_order(graph, key)
+        .into_iter()
+        .map(|n| graph[n])
+        .collect()
+}
+
+/// The one topological sort of the project: Kahn's algorithm over edges from a dependency to
+/// its dependent, taking the ready node with the smallest `key` first (ties by node index),
+/// so the order is a function of the graph and the keys alone. Nodes on a cycle are absent.
+pub fn stable_order<N, K: Ord>(
+    graph: &DiGraph<N, ()>,
+    key: impl Fn(NodeIndex) -> K,
+) -> Vec<NodeIndex> {
+    let entry = |n: NodeIndex| Reverse((key(n), n.index()));
     let mut indegree: Vec<usize> = graph
         .node_indices()
         .map(|n| graph.neighbors_directed(n, petgraph::Incoming).count())
@@ -48,17 +62,17 @@ fn kahn(graph: &DiGraph<ObjectId, ()>, resolved: &Resolved) -> Vec<ObjectId> {
     let mut heap: BinaryHeap<_> = graph
         .node_indices()
         .filter(|n| indegree[n.index()] == 0)
-        .map(key)
+        .map(entry)
         .collect();
     let mut order = Vec::with_capacity(graph.node_count());
-    while let Some(Reverse((_, _, i))) = heap.pop() {
+    while let Some(Reverse((_, i))) = heap.pop() {
         let n = NodeIndex::new(i);
-        order.push(graph[n]);
+        order.push(n);
         for m in graph.neighbors_directed(n, petgraph::Outgoing) {
             // A duplicate edge appears once per occurrence in neighbors; indegree counted the same.
             indegree[m.index()] -= 1;
             if indegree[m.index()] == 0 {
-                heap.push(key(m));
+                heap.push(entry(m));
             }
         }
     }
