@@ -65,7 +65,7 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
     if config.is_none() && !project.join("chplan.kdl").exists() {
         let text = format!(
             "database {}\n",
-            crate::back::kdl_writer::kdl_string(&database)
+            crate::front::kdl_values::kdl_string(&database)
         );
         write_atomic(&project.join("chplan.kdl"), text.as_bytes())?;
         println!("wrote {}", project.join("chplan.kdl").display());

@@ -1,7 +1,7 @@
 //! The `engine` line of a table: an `EngineState`'s SQL arguments mapped back to the named
 //! parameters `engines.rs` defines (the inverse of `desired::engine`).
 
-use super::values::{kdl_quoted, kdl_string};
+use crate::front::kdl_values::{kdl_quoted, kdl_string};
 use chplan_clickhouse::engines::{self, EngineInfo, REPLICATION_PARAMS};
 use chplan_clickhouse::sql::keys::split_top_level;
 use chplan_clickhouse::sqltext::{unquote_ident, unquote_string};

@@ -18,15 +18,14 @@
 
 mod engine;
 mod table;
-pub mod values;
 mod view;
 
 use std::collections::BTreeSet;
 
 pub use table::table_kdl;
-pub use values::{kdl_quoted, kdl_string};
 pub use view::{materialized_view_kdl, view_kdl};
 
+use crate::front::kdl_values::kdl_string;
 use crate::front::lower::name_problem as bad_name;
 use chplan_runner::artifacts::state::State;
 

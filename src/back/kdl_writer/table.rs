@@ -4,8 +4,8 @@ use std::collections::BTreeSet;
 
 use super::Unexpressed;
 use super::engine::engine_line;
-use super::values::{kdl_quoted, kdl_string, kdl_text, setting_value};
 use crate::front::ir::{Version, physical_name};
+use crate::front::kdl_values::{kdl_quoted, kdl_string, kdl_text, setting_value};
 use chplan_clickhouse::chtype;
 use chplan_clickhouse::engines;
 use chplan_clickhouse::sql::keys::key_items;

@@ -1,8 +1,8 @@
 //! `view` and `materialized-view` declarations from their states.
 
 use super::Unexpressed;
-use super::values::{block, kdl_quoted, kdl_string, kdl_text};
 use crate::back::desired::unqualify;
+use crate::front::kdl_values::{block, kdl_quoted, kdl_string, kdl_text};
 use chplan_clickhouse::sql::deps as sqldeps;
 use chplan_runner::artifacts::state::{MaterializedViewState, State, ViewState};
 

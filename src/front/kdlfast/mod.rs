@@ -13,7 +13,7 @@ mod lexer;
 mod numbers;
 mod strings;
 
-/// Character classes of the KDL grammar, shared with the writer (`kdl_writer::values`).
+/// Character classes of the KDL grammar, shared with the writer (`front::kdl_values`).
 pub(crate) use lexer::{is_disallowed, is_newline, is_unicode_space};
 
 use kdl::{KdlDocument, KdlEntry, KdlIdentifier, KdlNode, KdlValue};

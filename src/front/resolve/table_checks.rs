@@ -2,9 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::back::kdl_writer::kdl_string;
 use crate::front::diag::{Code, Diagnostic, Diagnostics};
 use crate::front::ir::{Lifecycle, Spanned, Table, Text};
+use crate::front::kdl_values::kdl_string;
 use crate::front::source::Span;
 use crate::front::suggest;
 use chplan_clickhouse::engines;
