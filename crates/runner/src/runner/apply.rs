@@ -80,8 +80,12 @@ pub fn apply(
     let (database, plans) = load_plans(dir, opts.to)?;
     let client = Client::new(endpoint.clone());
     let journal = Journal::new(&client, &database);
-    let w = |out: &mut dyn Write, s: String| {
-        let _ = writeln!(out, "{s}");
+    let run = Run {
+        client: &client,
+        journal: &journal,
+        database: &database,
+        dir,
+        plans: &plans,
     };
 
     // A first look without the lock: refusals (changed SQL, destructive) and dry runs need
@@ -91,21 +95,18 @@ pub fn apply(
     // another (docs/runner.md says what is compared). Each later plan is checked again when
     // its turn comes.
     let first = match steps.first() {
-        Some(s) => {
-            let entries = read_entries(&journal)?;
-            drift::check_plan(&client, dir, &plans, plan_index(&plans, s.plan), &entries)?
-        }
+        Some(s) => run.check_plan(s.plan)?,
         None => drift::check(&client, dir)?,
     };
     for line in drift::describe(&first, &database) {
-        w(out, line);
+        say(out, line);
     }
     if matches!(first, Drift::Found(_)) {
-        w(out, drift::REFUSAL.to_owned());
+        say(out, drift::REFUSAL.to_owned());
         return Ok(Applied::Stopped);
     }
     if steps.is_empty() {
-        w(
+        say(
             out,
             format!(
                 "{database} at {}: all {} plan(s) applied, nothing to do",
@@ -116,59 +117,17 @@ pub fn apply(
         return Ok(Applied::Complete);
     }
     let destructive: Vec<&Step> = steps.iter().filter(|s| s.op.destructive).collect();
-    if !destructive.is_empty() && !opts.yes_destructive && !opts.dry_run {
-        let list: String = destructive
-            .iter()
-            .map(|s| format!("  {} {}: {}\n", s.plan.id, s.op.id, s.op.description))
-            .collect();
-        let approved = match opts.confirm {
-            Some(confirm) => confirm(&format!(
-                "{} destructive operation(s) pending:\n{list}apply them?",
-                destructive.len()
-            )),
-            None => false,
-        };
-        if !approved {
-            w(
-                out,
-                format!(
-                    "refusing to apply: {} destructive operation(s) pending, nothing was applied:\n\
-                     {list}run again with --yes-destructive to approve them",
-                    destructive.len()
-                ),
-            );
-            return Ok(Applied::Stopped);
-        }
+    if !opts.yes_destructive && !opts.dry_run && !approved(&destructive, opts.confirm, out) {
+        return Ok(Applied::Stopped);
     }
     if opts.dry_run {
         print_dry_run(&steps, &database, &client, out);
         return Ok(Applied::Complete);
     }
 
-    // Creating the database and the runner's tables is idempotent: no lock needed.
-    let create = |sql: String| client.exec(&sql, None);
-    create(format!(
-        "CREATE DATABASE IF NOT EXISTS {}",
-        ident(&database)
-    ))
-    .and_then(|_| journal.create())
-    .and_then(|_| lock::create(&client, &database))
-    .map_err(|e| format!("cannot prepare {database} for the journal: {e}"))?;
-    let owner = random_hex(16);
-    let _lock = match Lock::acquire(endpoint, &database, &owner, &holder()) {
-        Ok(l) => l,
-        Err(LockError::Held { holder, since }) => {
-            w(
-                out,
-                format!(
-                    "another chplan apply is running on {database} ({holder}, since {since} UTC); \
-                     nothing was applied. Run again once it has finished (a crashed runner's \
-                     lock expires after a minute)."
-                ),
-            );
-            return Ok(Applied::Stopped);
-        }
-        Err(LockError::Client(e)) => return Err(format!("cannot take the apply lock: {e}")),
+    run.prepare()?;
+    let Some(_lock) = take_lock(endpoint, &database, out)? else {
+        return Ok(Applied::Stopped);
     };
     // Under the lock, look again: another runner may have applied some of it meanwhile.
     let steps = pending_steps(&plans, &journal)?;
@@ -182,97 +141,219 @@ pub fn apply(
             s.op.id, s.plan.id
         ));
     }
+    run.steps(&steps, &first, out)
+}
 
-    let mut current_plan = "";
-    let mut skipping = false;
-    let mut ran = 0;
-    for step in &steps {
-        if step.plan.id != current_plan {
-            current_plan = &step.plan.id;
-            let entries = read_entries(&journal)?;
-            let check = drift::check_plan(
-                &client,
-                dir,
-                &plans,
-                plan_index(&plans, step.plan),
-                &entries,
-            )?;
-            // The first plan's result was printed above, unless it changed since.
-            if !std::ptr::eq(step.plan, steps[0].plan) || check != first {
-                for line in drift::describe(&check, &database) {
-                    w(out, line);
-                }
-            }
-            match check {
-                Drift::Found(_) if ran == 0 => {
-                    w(out, drift::REFUSAL.to_owned());
-                    return Ok(Applied::Stopped);
-                }
-                Drift::Found(_) => {
-                    w(
-                        out,
-                        format!(
-                            "stopping before {}: the plans before it ran ({ran} operation(s)) \
-                             but did not leave the state it starts from; nothing of {} was \
-                             applied",
-                            step.plan.id, step.plan.id
-                        ),
-                    );
-                    return Ok(Applied::Stopped);
-                }
-                Drift::AtEnd(_) => {
-                    skipping = true;
-                    w(
-                        out,
-                        format!(
-                            "skipping {}: recording its operations as skipped",
-                            step.plan.id
-                        ),
-                    );
-                }
-                Drift::None(_) | Drift::Unchecked(_) => skipping = false,
-            }
-            let done = step.index;
-            if !skipping {
-                w(
-                    out,
-                    if done == 0 {
-                        format!(
-                            "applying {} ({} operations) to {database} at {}",
-                            step.plan.id,
-                            step.plan.operations.len(),
-                            client.display_url()
-                        )
-                    } else {
-                        format!(
-                            "resuming {} at operation {} of {} ({})",
-                            step.plan.id,
-                            done + 1,
-                            step.plan.operations.len(),
-                            step.op.id
-                        )
-                    },
-                );
-            }
-        }
-        if skipping {
-            record_skipped(&journal, step)?;
-            continue;
-        }
-        if let Err(message) = run_step(&client, &journal, &database, step, out) {
-            w(out, message);
-            return Ok(Applied::Stopped);
-        }
-        ran += 1;
+/// What every part of one apply works on.
+struct Run<'a> {
+    client: &'a Client,
+    journal: &'a Journal<'a>,
+    database: &'a str,
+    dir: &'a MigrationDir,
+    plans: &'a [Plan],
+}
+
+/// What to do with the operations of a plan, once its drift check has been read.
+enum Entry {
+    Run,
+    /// The database already holds the plan's end state: journal its operations as skipped.
+    Skip,
+    Stop,
+}
+
+impl Run<'_> {
+    fn check_plan(&self, plan: &Plan) -> Result<Drift, String> {
+        let entries = read_entries(self.journal)?;
+        drift::check_plan(
+            self.client,
+            self.dir,
+            self.plans,
+            plan_index(self.plans, plan),
+            &entries,
+        )
     }
-    w(
-        out,
-        format!(
-            "{database}: applied {ran} operation(s); all {} plan(s) done",
-            plans.len()
-        ),
-    );
-    Ok(Applied::Complete)
+
+    /// Creating the database and the runner's tables is idempotent: no lock needed.
+    fn prepare(&self) -> Result<(), String> {
+        let database = self.database;
+        self.client
+            .exec(
+                &format!("CREATE DATABASE IF NOT EXISTS {}", ident(database)),
+                None,
+            )
+            .and_then(|_| self.journal.create())
+            .and_then(|_| lock::create(self.client, database))
+            .map_err(|e| format!("cannot prepare {database} for the journal: {e}"))
+    }
+
+    /// Runs the pending steps in order; each plan's drift is checked again when its first
+    /// step comes (`first` is the result printed before the lock was taken).
+    fn steps(
+        &self,
+        steps: &[Step<'_>],
+        first: &Drift,
+        out: &mut dyn Write,
+    ) -> Result<Applied, String> {
+        let mut current_plan = "";
+        let mut skipping = false;
+        let mut ran = 0;
+        for step in steps {
+            if step.plan.id != current_plan {
+                current_plan = &step.plan.id;
+                let again = !std::ptr::eq(step.plan, steps[0].plan);
+                match self.enter_plan(step, again, first, ran, out)? {
+                    Entry::Run => skipping = false,
+                    Entry::Skip => skipping = true,
+                    Entry::Stop => return Ok(Applied::Stopped),
+                }
+            }
+            if skipping {
+                record_skipped(self.journal, step)?;
+                continue;
+            }
+            if let Err(message) = run_step(self.client, self.journal, self.database, step, out) {
+                say(out, message);
+                return Ok(Applied::Stopped);
+            }
+            ran += 1;
+        }
+        say(
+            out,
+            format!(
+                "{}: applied {ran} operation(s); all {} plan(s) done",
+                self.database,
+                self.plans.len()
+            ),
+        );
+        Ok(Applied::Complete)
+    }
+
+    /// The drift check at the start of a plan (`ran` operations of earlier plans have run),
+    /// and the line that says what happens next.
+    fn enter_plan(
+        &self,
+        step: &Step<'_>,
+        later_plan: bool,
+        first: &Drift,
+        ran: usize,
+        out: &mut dyn Write,
+    ) -> Result<Entry, String> {
+        let plan = step.plan;
+        let check = self.check_plan(plan)?;
+        // The first plan's result was printed before the lock, unless it changed since.
+        if later_plan || check != *first {
+            for line in drift::describe(&check, self.database) {
+                say(out, line);
+            }
+        }
+        match check {
+            Drift::Found(_) if ran == 0 => {
+                say(out, drift::REFUSAL.to_owned());
+                return Ok(Entry::Stop);
+            }
+            Drift::Found(_) => {
+                say(
+                    out,
+                    format!(
+                        "stopping before {}: the plans before it ran ({ran} operation(s)) \
+                         but did not leave the state it starts from; nothing of {} was \
+                         applied",
+                        plan.id, plan.id
+                    ),
+                );
+                return Ok(Entry::Stop);
+            }
+            Drift::AtEnd(_) => {
+                say(
+                    out,
+                    format!("skipping {}: recording its operations as skipped", plan.id),
+                );
+                return Ok(Entry::Skip);
+            }
+            Drift::None(_) | Drift::Unchecked(_) => {}
+        }
+        let line = if step.index == 0 {
+            format!(
+                "applying {} ({} operations) to {} at {}",
+                plan.id,
+                plan.operations.len(),
+                self.database,
+                self.client.display_url()
+            )
+        } else {
+            format!(
+                "resuming {} at operation {} of {} ({})",
+                plan.id,
+                step.index + 1,
+                plan.operations.len(),
+                step.op.id
+            )
+        };
+        say(out, line);
+        Ok(Entry::Run)
+    }
+}
+
+fn say(out: &mut dyn Write, line: String) {
+    let _ = writeln!(out, "{line}");
+}
+
+/// Whether the pending destructive operations may run: none, or a person said yes. A refusal
+/// is written out.
+fn approved(
+    destructive: &[&Step<'_>],
+    confirm: Option<&mut dyn FnMut(&str) -> bool>,
+    out: &mut dyn Write,
+) -> bool {
+    if destructive.is_empty() {
+        return true;
+    }
+    let list: String = destructive
+        .iter()
+        .map(|s| format!("  {} {}: {}\n", s.plan.id, s.op.id, s.op.description))
+        .collect();
+    let yes = match confirm {
+        Some(confirm) => confirm(&format!(
+            "{} destructive operation(s) pending:\n{list}apply them?",
+            destructive.len()
+        )),
+        None => false,
+    };
+    if !yes {
+        say(
+            out,
+            format!(
+                "refusing to apply: {} destructive operation(s) pending, nothing was applied:\n\
+                 {list}run again with --yes-destructive to approve them",
+                destructive.len()
+            ),
+        );
+    }
+    yes
+}
+
+/// The apply lock, or `None` (with the reason written) when another runner holds it.
+fn take_lock(
+    endpoint: &Endpoint,
+    database: &str,
+    out: &mut dyn Write,
+) -> Result<Option<Lock>, String> {
+    let owner = random_hex(16);
+    match Lock::acquire(endpoint, database, &owner, &holder()) {
+        Ok(l) => Ok(Some(l)),
+        Err(LockError::Held { holder, since }) => {
+            say(
+                out,
+                format!(
+                    "another chplan apply is running on {database} ({holder}, since {since} UTC); \
+                     nothing was applied. Run again once it has finished (a crashed runner's \
+                     lock expires after a minute)."
+                ),
+            );
+            Ok(None)
+        }
+        Err(LockError::Client(e)) => Err(format!("cannot take the apply lock: {e}")),
+    }
 }
 
 fn read_entries(journal: &Journal<'_>) -> Result<Entries, String> {
@@ -341,60 +422,17 @@ fn run_step(
     };
     record(Outcome::Started, "")?;
 
-    // A backfill that started before may have copied part of its rows: empty the target so
-    // the copy is whole and never doubled.
     if step.restart
         && op.kind == OpKind::Backfill
         && let Some(b) = &op.backfill
+        && let Err(e) = restart_backfill(client, database, step, &b.target, &query_id, out)
     {
-        let _ = writeln!(
-            out,
-            "  restarting backfill {}: emptying {} first",
-            op.id, b.target
-        );
-        // Killing the runner does not stop its INSERT on the server: stop the old attempt
-        // first, or it would keep copying into the emptied target.
-        if let Some(old) = &step.previous_query_id {
-            let kill = format!(
-                "KILL QUERY WHERE query_id = '{}' SYNC",
-                old.replace('\\', "\\\\").replace('\'', "\\'")
-            );
-            if let Err(e) = client.exec(&kill, Some(&format!("{query_id}-kill"))) {
-                let _ = writeln!(out, "  could not stop the earlier attempt {old}: {e}");
-            }
-        }
-        let sql = format!("TRUNCATE TABLE {}.{}", ident(database), ident(&b.target));
-        if let Err(e) = client.exec(&sql, Some(&format!("{query_id}-truncate"))) {
-            let _ = record(Outcome::Failed, &e.to_string());
-            return Err(failure(&position, &query_id, &e));
-        }
+        let _ = record(Outcome::Failed, &e.to_string());
+        return Err(failure(&position, &query_id, &e));
     }
 
     let started = Instant::now();
-    let run = || {
-        client.run(
-            &op.sql,
-            crate::client::Request {
-                database: Some(database),
-                query_id: Some(&query_id),
-                ..Default::default()
-            },
-        )
-    };
-    // A backfill copies rows inside ClickHouse and can run for hours: watch it through
-    // system.processes on stderr, so stdout keeps only the apply's own messages.
-    let result = if op.kind == OpKind::Backfill {
-        backfill_progress::watch(
-            client,
-            &query_id,
-            &op.id,
-            backfill_progress::Display::for_stderr(),
-            &mut std::io::stderr(),
-            run,
-        )
-    } else {
-        run()
-    };
+    let result = execute(client, database, op, &query_id);
     match result {
         Ok(_) => {
             // The statement ran; if this row cannot be written, the next apply runs it again
@@ -413,6 +451,72 @@ fn run_step(
             Err(failure(&position, &query_id, &e))
         }
     }
+}
+
+/// A backfill that started before may have copied part of its rows: empty the target so the
+/// copy is whole and never doubled.
+fn restart_backfill(
+    client: &Client,
+    database: &str,
+    step: &Step<'_>,
+    target: &str,
+    query_id: &str,
+    out: &mut dyn Write,
+) -> Result<(), ClientError> {
+    let _ = writeln!(
+        out,
+        "  restarting backfill {}: emptying {target} first",
+        step.op.id
+    );
+    // Killing the runner does not stop its INSERT on the server: stop the old attempt first,
+    // or it would keep copying into the emptied target.
+    if let Some(old) = &step.previous_query_id {
+        let kill = format!(
+            "KILL QUERY WHERE query_id = '{}' SYNC",
+            old.replace('\\', "\\\\").replace('\'', "\\'")
+        );
+        if let Err(e) = client.exec(&kill, Some(&format!("{query_id}-kill"))) {
+            let _ = writeln!(out, "  could not stop the earlier attempt {old}: {e}");
+        }
+    }
+    let sql = format!("TRUNCATE TABLE {}.{}", ident(database), ident(target));
+    client
+        .exec(&sql, Some(&format!("{query_id}-truncate")))
+        .map(|_| ())
+}
+
+/// Runs the operation's SQL under `query_id`. A backfill copies rows inside ClickHouse and can
+/// run for hours: it is watched through system.processes on stderr, so stdout keeps only the
+/// apply's own messages.
+fn execute(
+    client: &Client,
+    database: &str,
+    op: &Operation,
+    query_id: &str,
+) -> Result<(), ClientError> {
+    let run = || {
+        client.run(
+            &op.sql,
+            crate::client::Request {
+                database: Some(database),
+                query_id: Some(query_id),
+                ..Default::default()
+            },
+        )
+    };
+    let result = if op.kind == OpKind::Backfill {
+        backfill_progress::watch(
+            client,
+            query_id,
+            &op.id,
+            backfill_progress::Display::for_stderr(),
+            &mut std::io::stderr(),
+            run,
+        )
+    } else {
+        run()
+    };
+    result.map(|_| ())
 }
 
 fn failure(position: &str, query_id: &str, e: &ClientError) -> String {
