@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::columns::diff_columns;
+use super::columns::{ColumnsDiff, diff_columns};
 use super::{Alter, Change, Diff, Field, Problem};
 use chplan_clickhouse::sql::keys::compact;
 use chplan_runner::artifacts::state::{LifecycleState, TableState};
@@ -30,6 +30,22 @@ pub fn diff_table(
     if new.lifecycle == LifecycleState::ExternallyManaged {
         return;
     }
+    let mut problems = layout_problems(name, old, new);
+    let mut alters = Vec::new();
+    let columns = diff_columns(name, old, new, renames, &mut alters, &mut problems);
+    if let Some(p) = order_by_change(name, old, new, renames, &columns, &mut alters) {
+        problems.push(p);
+    }
+    part_alters(old, new, &mut alters);
+    out.problems.extend(problems);
+    if !alters.is_empty() {
+        out.changes
+            .push(Change::AlterTable(name.to_string(), alters));
+    }
+}
+
+/// Engine, partition key, sampling key and primary key: changes only a new version can make.
+fn layout_problems(name: &str, old: &TableState, new: &TableState) -> Vec<Problem> {
     let rewrite = |field: Field, what: &str, before: String, after: String| Problem {
         object: name.to_string(),
         field,
@@ -80,9 +96,19 @@ pub fn diff_table(
         ));
     }
 
-    let mut alters = Vec::new();
-    let columns = diff_columns(name, old, new, renames, &mut alters, &mut problems);
+    problems
+}
 
+/// The ORDER BY change as an alter (columns added in the same change, appended), or the
+/// problem that it cannot be done in place.
+fn order_by_change(
+    name: &str,
+    old: &TableState,
+    new: &TableState,
+    renames: &BTreeMap<String, String>,
+    columns: &ColumnsDiff,
+    alters: &mut Vec<Alter>,
+) -> Option<Problem> {
     // Keys compared after declared renames, so a refused key-column rename is reported once.
     let renamed_key = |k: &[String]| -> Vec<String> {
         k.iter()
@@ -117,22 +143,28 @@ pub fn diff_table(
                     order_by: new.order_by.clone(),
                 });
             }
-            _ => problems.push(Problem {
-                object: name.to_string(),
-                field: Field::OrderBy,
-                message: format!(
-                    "the ORDER BY of `{name}` changes from ({}) to ({}), which ClickHouse cannot do in place",
-                    old.order_by.join(", "),
-                    new.order_by.join(", ")
-                ),
-                help: format!(
-                    "only columns added in the same change can be appended to ORDER BY; for any other change declare a new version of `{}`",
-                    new.logical
-                ),
-            }),
+            _ => {
+                return Some(Problem {
+                    object: name.to_string(),
+                    field: Field::OrderBy,
+                    message: format!(
+                        "the ORDER BY of `{name}` changes from ({}) to ({}), which ClickHouse cannot do in place",
+                        old.order_by.join(", "),
+                        new.order_by.join(", ")
+                    ),
+                    help: format!(
+                        "only columns added in the same change can be appended to ORDER BY; for any other change declare a new version of `{}`",
+                        new.logical
+                    ),
+                });
+            }
         }
     }
+    None
+}
 
+/// TTL, settings, indexes, projections, constraints and comment: all alterable in place.
+fn part_alters(old: &TableState, new: &TableState, alters: &mut Vec<Alter>) {
     if old.ttl != new.ttl {
         alters.push(Alter::ModifyTtl(new.ttl.clone()));
     }
@@ -156,29 +188,24 @@ pub fn diff_table(
         &new.indexes,
         |i| Alter::DropIndex(i.clone()),
         |i| Alter::AddIndex(i.clone()),
-        &mut alters,
+        alters,
     );
     by_name(
         &old.projections,
         &new.projections,
         |p| Alter::DropProjection(p.clone()),
         |p| Alter::AddProjection(p.clone()),
-        &mut alters,
+        alters,
     );
     by_name(
         &old.constraints,
         &new.constraints,
         |c| Alter::DropConstraint(c.clone()),
         |c| Alter::AddConstraint(c.clone()),
-        &mut alters,
+        alters,
     );
     if old.comment != new.comment {
         alters.push(Alter::ModifyComment(new.comment.clone()));
-    }
-    out.problems.extend(problems);
-    if !alters.is_empty() {
-        out.changes
-            .push(Change::AlterTable(name.to_string(), alters));
     }
 }
 
