@@ -11,11 +11,11 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use chplan_clickhouse::sql::tokens::{Kind, tokens};
 use chplan_clickhouse::sqltext::quote_ident;
 use chplan_runner::artifacts::plan::Plan;
 use chplan_runner::artifacts::state::{LifecycleState, State};
 use chplan_runner::client::{Client, Endpoint};
-use chplan_runner::live::scan::{Kind, tokens};
 use chplan_runner::live::{self, Extra};
 use chplan_runner::migrations::{MigrationDir, STATE_FILE, plan_yaml, up_sql, write_atomic};
 use chplan_runner::runner::apply::{Applied, Options, apply};
@@ -257,7 +257,7 @@ pub fn rename_database(sql: &str, old: &str, new: &str) -> String {
             .is_some_and(|n| n.text(sql) == "." && n.start == t.end);
         let is_old = match t.kind {
             Kind::Word => t.text(sql) == old,
-            Kind::Quoted => chplan_runner::live::scan::unquote_name(t.text(sql)) == old,
+            Kind::Quoted => chplan_clickhouse::sql::tokens::unquote_name(t.text(sql)) == old,
             _ => false,
         };
         // `x.old.t` names a column path, not the database.

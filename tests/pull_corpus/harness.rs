@@ -37,8 +37,8 @@ use std::time::{Duration, Instant};
 
 use chplan::db::pull::{PullOptions, pull};
 use chplan::front::diag::{Diagnostics, Severity};
+use chplan_clickhouse::sql::tokens::{Kind, tokens};
 use chplan_runner::client::{Client, ClientError, Endpoint};
-use chplan_runner::live::scan::{Kind, tokens};
 use chplan_runner::live::{self, Extra};
 use chplan_runner::runner::apply::{Applied, Options, apply};
 
@@ -617,7 +617,7 @@ pub fn sorted_settings(query: &str) -> String {
         .iter()
         .find(|t| t.depth == 0 && t.is_word(query, "COMMENT"))
         .map_or(query.len(), |t| t.start);
-    let mut items = chplan_runner::live::scan::split_top_level(&query[toks[at].end..end]);
+    let mut items = chplan_clickhouse::sql::tokens::split_top_level(&query[toks[at].end..end]);
     items.sort();
     format!(
         "{} {}{}{}",

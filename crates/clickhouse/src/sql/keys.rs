@@ -1,5 +1,7 @@
 //! Sorting-key expressions as ClickHouse sees them: a list of top-level expressions.
 
+use crate::sql::tokens::{Kind, matching, tokens, top_level_ranges};
+
 /// Splits `a, toDate(b), (c, d)` at top-level commas, unwrapping one outer tuple
 /// (`(a, b)` is the list `a`, `b`; `tuple()` is the empty list). Whitespace is collapsed so
 /// two spellings of one key compare equal. Returns (normalised text, byte range) pairs.
@@ -32,64 +34,19 @@ pub fn encloses(s: &str) -> bool {
 
 /// `(a, b)` → `a, b` when the parentheses enclose the whole text.
 fn unwrap_parens(s: &str) -> Option<&str> {
-    let inner = s.strip_prefix('(')?.strip_suffix(')')?;
+    let toks = tokens(s);
     // `(a) + (b)` starts and ends with parentheses that are not a pair.
-    let mut depth = 0i32;
-    for (i, c) in scan(s) {
-        match c {
-            '(' => depth += 1,
-            ')' => {
-                depth -= 1;
-                if depth == 0 && i != s.len() - 1 {
-                    return None;
-                }
-            }
-            _ => {}
-        }
-    }
-    Some(inner)
+    let encloses = toks
+        .first()
+        .is_some_and(|t| t.start == 0 && t.text(s) == "(")
+        && matching(&toks, 0).is_some_and(|c| {
+            c == toks.len() - 1 && toks[c].end == s.len() && toks[c].text(s) == ")"
+        });
+    encloses.then(|| &s[1..s.len() - 1])
 }
 
 pub fn split_top_level(s: &str) -> Vec<std::ops::Range<usize>> {
-    let mut out = Vec::new();
-    let mut depth = 0i32;
-    let mut start = 0;
-    for (i, c) in scan(s) {
-        match c {
-            '(' | '[' => depth += 1,
-            ')' | ']' => depth -= 1,
-            ',' if depth == 0 => {
-                out.push(start..i);
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    out.push(start..s.len());
-    out
-}
-
-/// Characters outside string literals and quoted identifiers, with their byte offsets.
-fn scan(s: &str) -> impl Iterator<Item = (usize, char)> + '_ {
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
-    s.char_indices().filter(move |&(_, c)| {
-        if let Some(q) = quote {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == q {
-                quote = None;
-            }
-            return false;
-        }
-        if matches!(c, '\'' | '"' | '`') {
-            quote = Some(c);
-            return false;
-        }
-        true
-    })
+    top_level_ranges(s)
 }
 
 /// A form for comparing expressions: whitespace outside literals is dropped except between
@@ -109,30 +66,21 @@ pub fn compact(s: &str) -> String {
 }
 
 fn spaceless(s: &str) -> String {
-    let collapsed = normalise(s);
-    let chars: Vec<char> = collapsed.chars().collect();
-    let word = |c: char| c.is_alphanumeric() || c == '_';
-    let mut out = String::with_capacity(collapsed.len());
-    let mut quote: Option<char> = None;
-    for (i, &c) in chars.iter().enumerate() {
-        if let Some(q) = quote {
-            out.push(c);
-            if c == q {
-                quote = None;
-            }
-            continue;
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let mut out = String::with_capacity(s.len());
+    let mut last: Option<usize> = None;
+    for t in tokens(s) {
+        let text = t.text(s);
+        // A space stays only where it keeps two words apart.
+        if let Some(end) = last
+            && end < t.start
+            && word(s[..end].chars().next_back())
+            && word(text.chars().next())
+        {
+            out.push(' ');
         }
-        if matches!(c, '\'' | '"' | '`') {
-            quote = Some(c);
-        }
-        if c == ' ' {
-            let prev = i.checked_sub(1).and_then(|p| chars.get(p)).copied();
-            let next = chars.get(i + 1).copied();
-            if !(prev.is_some_and(word) && next.is_some_and(word)) {
-                continue;
-            }
-        }
-        out.push(c);
+        out.push_str(text);
+        last = Some(t.end);
     }
     out
 }
@@ -142,71 +90,37 @@ fn spaceless(s: &str) -> String {
 /// expressions at the same offsets.
 pub fn without_directions(s: &str) -> String {
     let mut out = s.as_bytes().to_vec();
-    let chars: Vec<(usize, char)> = scan(s).collect();
-    let is_word = |c: char| c.is_alphanumeric() || c == '_';
-    // (start, preceded by whitespace) of the word being read.
-    let mut word: Option<(usize, bool)> = None;
-    for (k, &(i, c)) in chars.iter().enumerate() {
-        if !is_word(c) {
+    let toks = tokens(s);
+    for (k, t) in toks.iter().enumerate() {
+        let text = t.text(s);
+        if t.kind != Kind::Word
+            || !(text.eq_ignore_ascii_case("DESC") || text.eq_ignore_ascii_case("ASC"))
+        {
             continue;
         }
-        let (start, after_space) =
-            *word.get_or_insert_with(|| (i, k > 0 && chars[k - 1].1.is_whitespace()));
-        let end = i + c.len_utf8();
-        let continues = chars
-            .get(k + 1)
-            .is_some_and(|&(j, n)| j == end && is_word(n));
-        if continues {
-            continue;
-        }
-        word = None;
         // A direction follows its expression (`a DESC`, not `DESC` alone nor `x.DESC`) and
         // ends the item.
-        let next = chars[k + 1..]
-            .iter()
-            .map(|&(_, n)| n)
-            .find(|n| !n.is_whitespace());
-        let text = &s[start..end];
-        if after_space
-            && matches!(next, None | Some(',') | Some(')'))
-            && (text.eq_ignore_ascii_case("DESC") || text.eq_ignore_ascii_case("ASC"))
-        {
-            out[start..end].fill(b' ');
+        let after_space = k > 0 && toks[k - 1].end < t.start;
+        let ends_item = toks
+            .get(k + 1)
+            .is_none_or(|n| n.kind == Kind::Comma || n.text(s) == ")");
+        if after_space && ends_item {
+            out[t.start..t.end].fill(b' ');
         }
     }
     String::from_utf8(out).unwrap_or_else(|_| s.to_owned())
 }
 
-/// Collapses runs of whitespace outside literals and quoted names into one space.
+/// Collapses runs of whitespace (and comments) between tokens into one space.
 fn normalise(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
-    let mut pending_space = false;
-    for c in s.trim().chars() {
-        if let Some(q) = quote {
-            out.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == q {
-                quote = None;
-            }
-            continue;
-        }
-        if c.is_whitespace() {
-            pending_space = true;
-            continue;
-        }
-        if pending_space {
+    let mut last: Option<usize> = None;
+    for t in tokens(s) {
+        if last.is_some_and(|end| end < t.start) {
             out.push(' ');
-            pending_space = false;
         }
-        if matches!(c, '\'' | '"' | '`') {
-            quote = Some(c);
-        }
-        out.push(c);
+        out.push_str(t.text(s));
+        last = Some(t.end);
     }
     out
 }

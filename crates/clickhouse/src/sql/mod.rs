@@ -5,3 +5,4 @@ pub mod deps;
 pub mod expr;
 pub mod keys;
 pub mod location;
+pub mod tokens;

@@ -8,7 +8,7 @@ use crate::artifacts::state::{State, TableState};
 use crate::client::Client;
 
 use super::canonical::{canonicalise, strip_database};
-use super::scan::{Kind, split_top_level, tokens};
+use chplan_clickhouse::sql::tokens::{Kind, split_top_level, tokens};
 
 /// How a text is handed to the server for canonical printing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::artifacts::state::{ConstraintKindState, ConstraintState, ProjectionState};
 
-use super::scan::{Kind, Tok, matching, split_top_level, tokens, unquote_name};
+use chplan_clickhouse::sql::tokens::{Kind, Tok, matching, split_top_level, tokens, unquote_name};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CreateParts {
@@ -218,6 +218,15 @@ fn next_column_keyword(element: &str, toks: &[Tok], from: usize) -> usize {
         .map_or(element.len(), |t| t.start)
 }
 
+/// Whether the token before `i` is the `BY` of `ORDER BY` (`PARTITION`, `SAMPLE`) or the
+/// `KEY` of `PRIMARY KEY`, rather than a name spelled so (`ORDER BY key SETTINGS ...`).
+fn follows_keyword(query: &str, toks: &[Tok], i: usize) -> bool {
+    let before =
+        |n: usize, words: &[&str]| i >= n && words.iter().any(|w| toks[i - n].is_word(query, w));
+    (before(1, &["BY"]) && before(2, &["ORDER", "PARTITION", "SAMPLE"]))
+        || (before(1, &["KEY"]) && before(2, &["PRIMARY"]))
+}
+
 fn clauses(query: &str, toks: &[Tok], parts: &mut CreateParts) {
     let mut starts: Vec<usize> = Vec::new();
     for (i, t) in toks.iter().enumerate() {
@@ -232,7 +241,7 @@ fn clauses(query: &str, toks: &[Tok], parts: &mut CreateParts) {
             || (matches!(
                 toks[i - 1].kind,
                 Kind::Word | Kind::Quoted | Kind::Str | Kind::Close
-            ) && !["BY", "KEY"].iter().any(|w| toks[i - 1].is_word(query, w))
+            ) && !follows_keyword(query, toks, i)
                 && starts.last() != Some(&(i - 1)));
         let second_word = match t.text(query).to_ascii_uppercase().as_str() {
             "PARTITION" | "ORDER" | "SAMPLE" => next_is("BY"),

@@ -9,7 +9,6 @@ pub mod canonical;
 pub mod compare;
 pub mod create_query;
 pub mod introspect;
-pub mod scan;
 pub mod to_state;
 
 use crate::artifacts::state::State;

@@ -11,7 +11,7 @@ use crate::artifacts::state::{
 
 use super::create_query::{self, CreateParts};
 use super::introspect::LiveObject;
-use super::scan::{Kind, matching, split_top_level, tokens, unquote_name};
+use chplan_clickhouse::sql::tokens::{Kind, matching, split_top_level, tokens, unquote_name};
 
 /// Something of the live database the state format has no place for.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

@@ -17,9 +17,11 @@ use std::ops::Range;
 use sqlparser::dialect::ClickHouseDialect;
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::Parser;
-use sqlparser::tokenizer::{Token, Tokenizer};
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
 
 use crate::sql::location::LineIndex;
+use crate::sql::tokens::readable_escapes;
+use crate::sqltext::unquote_ident;
 use tokens::Sig;
 
 /// A table named in the SQL, as written (database kept when qualified).
@@ -110,6 +112,21 @@ fn failed(why: String) -> SqlDeps {
     }
 }
 
+/// Quoted names as ClickHouse reads them: sqlparser keeps backslash escapes (`` `c\\d` ``) as
+/// written, so each is read again from the text by the one unquoting of `sqltext`.
+fn unescape_quoted_names(sql: &str, positions: &LineIndex<'_>, tokens: &mut [TokenWithSpan]) {
+    for t in tokens {
+        if let Token::Word(w) = &mut t.token
+            && w.quote_style.is_some()
+            && let (Some(start), Some(end)) =
+                (positions.byte(t.span.start), positions.byte(t.span.end))
+            && let Some(name) = sql.get(start..end).and_then(unquote_ident)
+        {
+            w.value = name;
+        }
+    }
+}
+
 /// Infers the tables a SELECT statement reads.
 pub fn infer(sql: &str) -> SqlDeps {
     if sql.trim().is_empty() {
@@ -118,7 +135,8 @@ pub fn infer(sql: &str) -> SqlDeps {
     let dialect = ClickHouseDialect {};
     let masked = digit_names::mask(sql);
     let text = masked.as_ref().map_or(sql, |(text, _)| text.as_str());
-    let mut tokens = match Tokenizer::new(&dialect, text).tokenize_with_location() {
+    let text = readable_escapes(text);
+    let mut tokens = match Tokenizer::new(&dialect, &text).tokenize_with_location() {
         Ok(tokens) => tokens,
         Err(e) => return failed(format!("cannot tokenize: {}", e.message)),
     };
@@ -126,6 +144,7 @@ pub fn infer(sql: &str) -> SqlDeps {
         digit_names::unmask(sql, offsets, &mut tokens);
     }
     let positions = LineIndex::new(sql);
+    unescape_quoted_names(sql, &positions, &mut tokens);
     let mut sigs = Vec::with_capacity(tokens.len());
     for t in &tokens {
         if matches!(t.token, Token::Whitespace(_)) {

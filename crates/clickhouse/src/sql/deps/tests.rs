@@ -52,6 +52,10 @@ fn unquote_name(text: &str) -> String {
                 out.push(q);
             }
             Some(q) if c == q => quote = None,
+            // The escapes `quote_ident` writes; ClickHouse keeps unknown ones as written.
+            Some(q) if c == '\\' && chars.peek().is_some_and(|n| *n == q || *n == '\\') => {
+                out.extend(chars.next())
+            }
             Some(_) => out.push(c),
             None if c == '`' || c == '"' => quote = Some(c),
             None if c.is_whitespace() => {}
@@ -80,6 +84,15 @@ fn quoted_names_are_unquoted_and_spans_cover_the_quotes() {
     let deps = infer(sql);
     assert_eq!(&sql[deps.tables[0].span.clone()], "shop.`events`");
     assert_eq!(&sql[deps.tables[1].span.clone()], "\"my db\".\"t\"\"x\"");
+}
+
+#[test]
+fn backslash_escapes_in_quoted_names_read_as_clickhouse_writes_them() {
+    // `quote_ident` and the server both write a backtick in a name as \`.
+    let sql = "SELECT `x\\`y` FROM db.`a\\`b` JOIN `c\\\\` USING (id)";
+    check(sql, &["db.a`b", "c\\"], &[], P);
+    let deps = infer(sql);
+    assert_eq!(&sql[deps.tables[0].span.clone()], "db.`a\\`b`");
 }
 
 #[test]

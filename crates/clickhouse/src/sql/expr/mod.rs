@@ -9,6 +9,7 @@ use sqlparser::parser::Parser;
 use std::ops::Range;
 
 use crate::sql::location::{LineIndex, error_location};
+use crate::sql::tokens::readable_escapes;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ColumnRef {
@@ -149,7 +150,7 @@ fn parse_refs(text: &str) -> Result<Vec<ColumnRef>, ExprError> {
         return Ok(Vec::new());
     }
     let cleaned = ttl::blank_ttl_actions(text);
-    let sql = format!("{PREFIX}{cleaned}");
+    let sql = format!("{PREFIX}{}", readable_escapes(&cleaned));
     let lines = LineIndex::new(&sql);
     let to_text_error = |message: String, at: Option<usize>| {
         let start = at.map_or(0, |b| b.saturating_sub(PREFIX.len()).min(text.len()));
