@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use super::order::topological;
 use super::select_columns::{insertable, output_names};
 use crate::back::diff::{Alter, Change, ColumnProperty, Diff};
+use chplan_clickhouse::engines;
 use chplan_clickhouse::sqltext::quote_ident;
 use chplan_runner::artifacts::plan::{Backfill, ColumnMapping, OpKind};
 use chplan_runner::artifacts::state::{ColumnState, MaterializedViewState, State};
@@ -345,7 +346,7 @@ fn table_context(t: &chplan_runner::artifacts::state::TableState) -> Value {
         map.entry("settings").or_insert_with(|| json!({}));
     }
     if let Some(engine) = v.get_mut("engine").and_then(Value::as_object_mut) {
-        let merge_tree = t.engine.name.ends_with("MergeTree");
+        let merge_tree = engines::is_merge_tree_family(&t.engine.name);
         engine.insert("merge_tree".into(), Value::Bool(merge_tree));
         engine.entry("args").or_insert_with(|| json!([]));
     }
