@@ -2,6 +2,7 @@
 //! together: desired → versions → diff → steps → render, against the last planned state.
 
 pub mod alter_steps;
+pub mod bump_decisions;
 pub mod desired;
 pub mod diff;
 pub mod kdl_writer;
