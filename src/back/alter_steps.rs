@@ -35,15 +35,7 @@ fn alter_step(t: &str, a: &Alter) -> Step {
     let name = t.to_string();
     match a {
         Alter::AddColumn { column, after } => add_column(t, column, after),
-        Alter::DropColumn(c) => step(
-            Op::DropTableColumn(DropTableColumn {
-                name,
-                column: c.name.clone(),
-            }),
-            t,
-            Some(&c.name),
-            format!("~ table {t}: - column {}", column_line(c)),
-        ),
+        Alter::DropColumn(c) => drop_column(t, c),
         Alter::ModifyColumn { from, to } => modify_column(t, from, to),
         Alter::RemoveColumnProperty { column, property } => {
             remove_column_property(t, column, *property)
@@ -55,10 +47,8 @@ fn alter_step(t: &str, a: &Alter) -> Step {
         Alter::ModifyTtl(ttl) => modify_ttl(t, ttl),
         Alter::ModifyComment(comment) => modify_comment(t, comment),
         Alter::AddIndex(i) => part_step(t, "+ index", &i.name, {
-            Op::AddTableIndex(AddTableIndex {
-                name,
-                index: i.clone(),
-            })
+            let index = i.clone();
+            Op::AddTableIndex(AddTableIndex { name, index })
         }),
         Alter::DropIndex(i) => part_step(t, "- index", &i.name, {
             let index = i.name.clone();
@@ -102,6 +92,18 @@ fn add_column(t: &str, column: &ColumnState, after: &Option<String>) -> Step {
         t,
         Some(&column.name),
         format!("~ table {t}: + column {}", column_line(column)),
+    )
+}
+
+fn drop_column(t: &str, c: &ColumnState) -> Step {
+    step(
+        Op::DropTableColumn(DropTableColumn {
+            name: t.to_string(),
+            column: c.name.clone(),
+        }),
+        t,
+        Some(&c.name),
+        format!("~ table {t}: - column {}", column_line(c)),
     )
 }
 
