@@ -233,3 +233,55 @@ fn modify_comment(t: &str, comment: &Option<String>) -> Step {
         format!("~ table {t}: comment"),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::back::render_operations;
+
+    /// The in-place forms no golden plan reaches, rendered as ClickHouse takes them.
+    #[test]
+    fn in_place_forms_render() {
+        let alters = [
+            Alter::RemoveColumnProperty {
+                column: "x".into(),
+                property: ColumnProperty::Codec,
+            },
+            Alter::CommentColumn {
+                column: "x".into(),
+                comment: Some("o'k".into()),
+            },
+            Alter::ModifyTtl(None),
+            Alter::ModifySettings {
+                set: [("a".to_string(), "1".to_string())].into(),
+                reset: vec!["c".into(), "d".into()],
+            },
+        ];
+        let ops = render_operations(&alter_steps("t", &alters), "db", None);
+        let found: Vec<(String, String)> = ops
+            .unwrap_or_default()
+            .into_iter()
+            .map(|o| (o.id, o.sql))
+            .collect();
+        let expected = [
+            (
+                "change-table-column:t:x:remove-codec",
+                "ALTER TABLE `db`.`t`\n    MODIFY COLUMN `x` REMOVE CODEC",
+            ),
+            (
+                "change-table-column:t:x",
+                "ALTER TABLE `db`.`t`\n    COMMENT COLUMN `x` 'o\\'k'",
+            ),
+            ("modify-table-ttl:t", "ALTER TABLE `db`.`t`\n    REMOVE TTL"),
+            (
+                "modify-table-settings:t",
+                "ALTER TABLE `db`.`t`\n    MODIFY SETTING a = 1,\n    RESET SETTING c, d",
+            ),
+        ];
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(id, sql)| (id.to_string(), sql.to_string()))
+            .collect();
+        assert_eq!(found, expected);
+    }
+}
