@@ -248,7 +248,7 @@ fn table(config: &ProjectConfig, t: &Table) -> TableState {
 fn engine(config: &ProjectConfig, t: &Table) -> EngineState {
     let Some(e) = &t.engine else {
         let name = if config.cluster.is_some() {
-            format!("Replicated{}", engines::DEFAULT_ENGINE)
+            engines::replicated_form(engines::DEFAULT_ENGINE)
         } else {
             engines::DEFAULT_ENGINE.to_string()
         };
@@ -293,7 +293,7 @@ fn engine(config: &ProjectConfig, t: &Table) -> EngineState {
         });
     }
     let name = if replicated {
-        format!("Replicated{}", info.spec.base)
+        engines::replicated_form(info.spec.base)
     } else {
         info.spec.base.to_string()
     };

@@ -1,10 +1,13 @@
 //! The back end: the resolved schema to a migration plan. `planner::plan` strings the passes
 //! together: desired → versions → diff → steps → render, against the last planned state.
 
+pub mod alter_steps;
+pub mod bump_decisions;
 pub mod desired;
 pub mod diff;
 pub mod kdl_writer;
 pub mod migration_checks;
+pub mod ops;
 pub mod order;
 pub mod planner;
 pub mod render;

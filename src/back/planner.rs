@@ -1,16 +1,16 @@
 //! From a compiled project to a plan: desired state, diff against the last planned state,
 //! ordered operations. Shared by `plan`, `check` (unplanned changes) and `build`.
 
+use crate::back::bump_decisions::decide;
 use crate::back::desired;
 use crate::back::diff::{self, Field, Problem};
-use crate::back::versions::{self, Bump};
+use crate::back::versions;
 use crate::back::{BumpBackfill, render_operations, steps};
 use crate::front::compile::Compilation;
 use crate::front::diag::{Code, Diagnostic, Diagnostics};
 use crate::front::ir::ProjectConfig;
 use crate::front::resolve::ObjectKind;
 use crate::front::source::Span;
-use chplan_runner::artifacts::plan::ColumnMapping;
 use chplan_runner::artifacts::plan::{PLAN_FORMAT_VERSION, Plan};
 use chplan_runner::artifacts::state::State;
 use chplan_runner::migrations::MigrationDir;
@@ -77,249 +77,102 @@ pub fn plan_with(
     };
     let mut new = desired::build(config, &c.schema, &c.resolved);
     let renames = desired::renames(&c.schema, &c.resolved);
-    let hints = desired::version_hints(&c.schema, &c.resolved);
-    let mut retained = Vec::new();
-    let mut notes = Vec::new();
-    let mut backfills = Vec::new();
-    let mut undecided = false;
-    for bump in versions::detect(&old, &new) {
-        let bump_renames = renames.get(&bump.new).cloned().unwrap_or_default();
-        match decide(
-            &bump,
-            &old,
-            &new,
-            &hints,
-            &bump_renames,
-            options,
-            diags,
-            &mut notes,
-        ) {
-            Some(d) => {
-                backfills.push(BumpBackfill {
-                    source: bump.old.clone(),
-                    target: bump.new.clone(),
-                    columns: d.backfill,
-                });
-                if d.keep_old {
-                    let kept = versions::retained_state(
-                        &bump.old,
-                        &old.tables[&bump.old],
-                        config.cluster.is_some(),
-                    );
-                    retained.push((
-                        format!("retained_{}.kdl", bump.old),
-                        versions::retained_kdl(&bump.old, &bump.logical, &kept),
-                    ));
-                    new.tables.insert(bump.old.clone(), kept);
-                }
-            }
-            None => undecided = true,
-        }
-    }
+    let bumps = decide_bumps(c, config, &old, &mut new, &renames, options, diags);
     let d = diff::diff(&old, &new, &renames);
     for p in &d.problems {
         diags.push(problem_diagnostic(c, p));
     }
-    if !d.problems.is_empty() || undecided {
+    if !d.problems.is_empty() || bumps.undecided {
         return Err("the schema has changes chplan cannot plan".into());
     }
     warn_columns_still_read(c, &new, &d, diags);
-    if old == new {
-        return Ok(Planned {
-            old,
-            new,
-            plan: None,
-            retained,
-            notes,
-        });
-    }
-    let steps = steps(&old, &new, &d, &backfills);
-    let operations = render_operations(&steps, &config.database, config.cluster.as_deref())?;
-    let plan = Plan {
-        format_version: PLAN_FORMAT_VERSION,
-        id: dir.next_id(name)?,
-        database: config.database.clone(),
-        cluster: config.cluster.clone(),
-        from_state,
-        to_state: new.digest(),
-        operations,
+    let plan = if old == new {
+        None
+    } else {
+        let steps = steps(&old, &new, &d, &bumps.backfills);
+        let operations = render_operations(&steps, &config.database, config.cluster.as_deref())?;
+        Some(Plan {
+            format_version: PLAN_FORMAT_VERSION,
+            id: dir.next_id(name)?,
+            database: config.database.clone(),
+            cluster: config.cluster.clone(),
+            from_state,
+            to_state: new.digest(),
+            operations,
+        })
     };
     Ok(Planned {
         old,
         new,
-        plan: Some(plan),
-        retained,
-        notes,
+        plan,
+        retained: bumps.retained,
+        notes: bumps.notes,
     })
 }
 
-struct Decision {
-    /// The column mapping when the data is copied.
-    backfill: Option<Vec<ColumnMapping>>,
-    keep_old: bool,
+/// The version bumps of a plan, decided.
+struct DecidedBumps {
+    backfills: Vec<BumpBackfill>,
+    /// Schema files for the old versions kept: (file name, KDL).
+    retained: Vec<(String, String)>,
+    notes: Vec<String>,
+    /// Some bump was left undecided (a diagnostic says which).
+    undecided: bool,
 }
 
-/// The two decisions of a bump, from the declaration, the flags, or the person at the
-/// terminal, in that order; `None` (with a diagnostic) when nobody decided.
-#[allow(clippy::too_many_arguments)]
-fn decide(
-    bump: &Bump,
+/// Decides every version bump; an old version that is kept joins the desired state as a
+/// retained table, so the plan does not drop it.
+fn decide_bumps(
+    c: &Compilation,
+    config: &ProjectConfig,
     old: &State,
-    new: &State,
-    hints: &desired::VersionHints,
-    renames: &std::collections::BTreeMap<String, String>,
+    new: &mut State,
+    renames: &diff::Renames,
     options: &mut PlanOptions,
     diags: &mut Diagnostics,
-    notes: &mut Vec<String>,
-) -> Option<Decision> {
-    let (old_t, new_t) = (&old.tables[&bump.old], &new.tables[&bump.new]);
-    let span = hints.spans.get(&bump.new).copied();
-    let declared = hints.replaces.get(&bump.new);
-    if let Some(r) = declared.filter(|r| r.version.is_some()) {
-        let expected = old_t.version.clone().unwrap_or_default();
-        if r.version.as_deref() != Some(expected.as_str()) {
-            diags.push(
-                Diagnostic::error(
-                    Code::VersionBump,
-                    r.span,
-                    format!(
-                        "`{}` replaces version {} of `{}`, but the planned table is `{}`",
-                        bump.new,
-                        r.version.as_deref().unwrap_or_default(),
-                        bump.logical,
-                        bump.old
-                    ),
-                )
-                .help(if expected.is_empty() {
-                    "the planned table has no version: write `replaces` without one".to_string()
-                } else {
-                    format!("write replaces \"{expected}\"")
-                }),
+) -> DecidedBumps {
+    let hints = desired::version_hints(&c.schema, &c.resolved);
+    let mut out = DecidedBumps {
+        backfills: Vec::new(),
+        retained: Vec::new(),
+        notes: Vec::new(),
+        undecided: false,
+    };
+    for bump in versions::detect(old, new) {
+        let bump_renames = renames.get(&bump.new).cloned().unwrap_or_default();
+        let decision = decide(
+            &bump,
+            old,
+            new,
+            &hints,
+            &bump_renames,
+            options,
+            diags,
+            &mut out.notes,
+        );
+        let Some(d) = decision else {
+            out.undecided = true;
+            continue;
+        };
+        out.backfills.push(BumpBackfill {
+            source: bump.old.clone(),
+            target: bump.new.clone(),
+            columns: d.backfill,
+        });
+        if d.keep_old {
+            let kept = versions::retained_state(
+                &bump.old,
+                &old.tables[&bump.old],
+                config.cluster.is_some(),
             );
-            return None;
-        }
-    }
-    let empty = std::collections::BTreeMap::new();
-    let exprs = hints.backfill_exprs.get(&bump.new).unwrap_or(&empty);
-    let eligibility = versions::mapping(old_t, new_t, exprs, renames);
-    let blocked = |blockers: &[versions::Blocker]| -> String {
-        blockers
-            .iter()
-            .map(|b| format!("column `{}`: {} ({})", b.column, b.reason, b.help))
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
-    let error = |message: String, help: String| -> Diagnostic {
-        match span {
-            Some(s) => Diagnostic::error(Code::VersionBump, s, message).label("version bump"),
-            None => Diagnostic::unplaced(Code::VersionBump, message),
-        }
-        .help(help)
-    };
-    let question_backfill = format!("Backfill data from {} into {}?", bump.old, bump.new);
-    let backfill: Option<bool> = match (declared.and_then(|r| r.backfill), &eligibility) {
-        (Some(true), Err(blockers)) => {
-            // Point at each column that blocks the copy.
-            for b in blockers {
-                let message = format!(
-                    "`{}` declares backfill=#true, but column `{}` cannot be copied from `{}`: {}",
-                    bump.new, b.column, bump.old, b.reason
-                );
-                let at = hints
-                    .column_spans
-                    .get(&bump.new)
-                    .and_then(|c| c.get(&b.column))
-                    .copied();
-                diags.push(match at {
-                    Some(s) => Diagnostic::error(Code::VersionBump, s, message)
-                        .label("blocks the backfill")
-                        .help(b.help.clone()),
-                    None => error(message, b.help.clone()),
-                });
-            }
-            return None;
-        }
-        (Some(b), _) => Some(b),
-        (None, _) if options.no_auto_backfill_sql => Some(false),
-        (None, Err(blockers)) => {
-            notes.push(format!(
-                "{} -> {}: not backfilled, the data cannot be copied as is: {}",
-                bump.old,
-                bump.new,
-                blocked(blockers)
+            out.retained.push((
+                format!("retained_{}.kdl", bump.old),
+                versions::retained_kdl(&bump.old, &bump.logical, &kept),
             ));
-            Some(false)
+            new.tables.insert(bump.old.clone(), kept);
         }
-        (None, Ok(_)) if options.yes_all => Some(true),
-        (None, Ok(_)) => options
-            .prompter
-            .as_mut()
-            .map(|p| p.confirm(&question_backfill, true)),
-    };
-    let question_keep = format!(
-        "Keep old table {}? (it stays, as an externally-managed table)",
-        bump.old
-    );
-    let keep_old: Option<bool> = match declared.and_then(|r| r.keep_old) {
-        Some(k) => Some(k),
-        None if options.yes_all => Some(false),
-        None => options
-            .prompter
-            .as_mut()
-            .map(|p| p.confirm(&question_keep, false)),
-    };
-    // Dropping a version whose rows were not copied loses them: only an explicit decision
-    // (declared, or answered at the prompt) may do that, never the blanket --yes-all.
-    let declared_keep = declared.and_then(|r| r.keep_old).is_some();
-    let declared_backfill = declared.and_then(|r| r.backfill).is_some();
-    if let (Err(blockers), Some(false), Some(false)) = (&eligibility, backfill, keep_old)
-        && options.yes_all
-        && !declared_keep
-        && !declared_backfill
-        && !options.no_auto_backfill_sql
-    {
-        diags.push(error(
-            format!(
-                "--yes-all would drop `{}`, but its rows cannot be copied into `{}`",
-                bump.old, bump.new
-            ),
-            format!(
-                "{}; or decide explicitly: replaces backfill=#false keep-old=#true (or keep-old=#false to drop the rows)",
-                blocked(blockers)
-            ),
-        ));
-        return None;
     }
-    let (Some(backfill), Some(keep_old)) = (backfill, keep_old) else {
-        let mut missing = Vec::new();
-        if backfill.is_none() {
-            missing.push("backfill or not");
-        }
-        if keep_old.is_none() {
-            missing.push("keep or drop the old table");
-        }
-        diags.push(error(
-            format!(
-                "`{}` replaces `{}` (a version bump of `{}`), and nobody decided: {}",
-                bump.new,
-                bump.old,
-                bump.logical,
-                missing.join(", ")
-            ),
-            format!(
-                "declare the decisions in the table: {} backfill=#true keep-old=#false; or re-run with --yes-all (backfill when eligible, drop the old table), or at a terminal to be asked",
-                match &old_t.version {
-                    Some(v) => format!("replaces \"{v}\""),
-                    None => "replaces".to_string(),
-                }
-            ),
-        ));
-        return None;
-    };
-    Some(Decision {
-        backfill: if backfill { eligibility.ok() } else { None },
-        keep_old,
-    })
+    out
 }
 
 /// A diff problem pointed at the KDL that causes it.

@@ -1,11 +1,10 @@
 //! SQL from steps, through the minijinja templates in `templates/` (embedded in the binary).
 //! Identifier quoting and string escaping are template filters, never concatenation.
 
-use minijinja::value::Value as JValue;
-use minijinja::{Environment, UndefinedBehavior};
-use serde_json::Value;
+use minijinja::value::{Serde, Value};
+use minijinja::{Environment, UndefinedBehavior, context};
 
-use super::steps::{Step, kebab};
+use super::steps::Step;
 use chplan_clickhouse::sqltext::{quote_ident, quote_string};
 use chplan_runner::artifacts::plan::Operation;
 
@@ -50,7 +49,7 @@ fn environment() -> Environment<'static> {
     }
     env.add_filter("ident", |s: String| quote_ident(&s));
     env.add_filter("string", |s: String| quote_string(&s));
-    env.add_filter("on_cluster", |c: JValue| match c.as_str() {
+    env.add_filter("on_cluster", |c: Value| match c.as_str() {
         Some(name) if !name.is_empty() => format!(" ON CLUSTER {}", quote_ident(name)),
         _ => String::new(),
     });
@@ -62,31 +61,24 @@ fn environment() -> Environment<'static> {
     env
 }
 
-fn template_name(step: &Step) -> String {
-    format!("{}.sql.j2", kebab(step.kind).replace('-', "_"))
-}
-
-/// The SQL of one step.
+/// The SQL of one step: its operation's fields, with the database and cluster beside them.
 pub fn render_sql(
     env: &Environment,
     step: &Step,
     database: &str,
     cluster: Option<&str>,
 ) -> Result<String, String> {
-    let mut context = step.context.clone();
-    if let Value::Object(map) = &mut context {
-        map.insert("database".into(), Value::String(database.into()));
-        map.insert(
-            "cluster".into(),
-            cluster.map_or(Value::Null, |c| Value::String(c.into())),
-        );
-    }
-    let name = template_name(step);
+    let name = step.op.template();
     let template = env
-        .get_template(&name)
+        .get_template(name)
         .map_err(|e| format!("no template {name}: {e}"))?;
+    let context = context! {
+        database,
+        cluster,
+        ..Value::from(Serde(&step.op))
+    };
     let sql = template
-        .render(minijinja::value::Serde(&context))
+        .render(context)
         .map_err(|e| format!("rendering {} ({name}): {e:#}", step.id))?;
     Ok(sql.trim().to_string())
 }
@@ -102,11 +94,11 @@ pub fn render_operations(
         .map(|s| {
             Ok(Operation {
                 id: s.id.clone(),
-                kind: s.kind,
+                kind: s.kind(),
                 objects: s.objects.clone(),
                 destructive: s.destructive,
                 description: s.description.clone(),
-                backfill: s.backfill.clone(),
+                backfill: s.op.backfill().cloned(),
                 sql: render_sql(&env, s, database, cluster)?,
             })
         })

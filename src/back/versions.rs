@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use crate::back::insertable;
 use chplan_clickhouse::casts::{Cast, cast};
+use chplan_clickhouse::engines;
 use chplan_clickhouse::sqltext::quote_ident;
 use chplan_runner::artifacts::plan::ColumnMapping;
 use chplan_runner::artifacts::state::{DefaultKindState, LifecycleState, State, TableState};
@@ -137,9 +138,9 @@ pub fn retained_state(physical: &str, old: &TableState, cluster: bool) -> TableS
         columns: old.columns.clone(),
         engine: chplan_runner::artifacts::state::EngineState {
             name: if cluster {
-                format!("Replicated{}", chplan_clickhouse::engines::DEFAULT_ENGINE)
+                engines::replicated_form(engines::DEFAULT_ENGINE)
             } else {
-                chplan_clickhouse::engines::DEFAULT_ENGINE.to_string()
+                engines::DEFAULT_ENGINE.to_string()
             },
             args: Vec::new(),
         },

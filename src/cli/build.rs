@@ -35,7 +35,7 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
     let d = diff::diff(&empty, &new, &Renames::new());
     let creates: Vec<_> = steps(&empty, &new, &d, &[])
         .into_iter()
-        .filter(|s| s.kind != OpKind::Backfill)
+        .filter(|s| s.kind() != OpKind::Backfill)
         .collect();
     let ops = render_operations(&creates, &config.database, config.cluster.as_deref())?;
     let out_dir = project.join(&args.out);

@@ -110,8 +110,30 @@ impl EngineInfo {
     }
 }
 
+/// The prefix ClickHouse gives the replicated form of each MergeTree engine.
+const REPLICATED: &str = "Replicated";
+
+/// The replicated form of a MergeTree engine (`ReplacingMergeTree` →
+/// `ReplicatedReplacingMergeTree`).
+pub fn replicated_form(base: &str) -> String {
+    format!("{REPLICATED}{base}")
+}
+
+/// Whether the engine is a replicated one: such engines take a Keeper path and a replica name
+/// first, which the server fills in when they are not declared.
+pub fn is_replicated(name: &str) -> bool {
+    name.starts_with(REPLICATED)
+}
+
+/// Whether the engine is of the MergeTree family (replicated or not): only those take
+/// `ORDER BY` and the other sorting-key clauses. Read off the name, so it holds for engines
+/// outside `ENGINES` too.
+pub fn is_merge_tree_family(name: &str) -> bool {
+    name.ends_with("MergeTree")
+}
+
 pub fn lookup(name: &str) -> Option<EngineInfo> {
-    if let Some(base) = name.strip_prefix("Replicated")
+    if let Some(base) = name.strip_prefix(REPLICATED)
         && let Some(spec) = ENGINES.iter().find(|e| e.base == base && e.merge_tree)
     {
         return Some(EngineInfo {
@@ -135,7 +157,7 @@ pub fn all_names() -> Vec<String> {
         ENGINES
             .iter()
             .filter(|e| e.merge_tree)
-            .map(|e| format!("Replicated{}", e.base)),
+            .map(|e| replicated_form(e.base)),
     );
     names
 }

@@ -48,7 +48,7 @@ pub(super) fn engine_line(e: &EngineState, cluster: bool) -> (Option<String>, Op
     // On a cluster, MergeTree engines are made Replicated (with the server's defaults), so the
     // plain name is what a person writes; a Replicated engine with its own path needs its name.
     let name = if info.replicated && (zoo || !cluster) {
-        format!("Replicated{}", info.spec.base)
+        engines::replicated_form(info.spec.base)
     } else {
         if cluster && !info.replicated {
             problem = Some(format!(

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 
 use crate::artifacts::state::{State, TableState};
 use crate::client::Client;
+use chplan_clickhouse::engines;
 
 use super::canonical::{canonicalise, strip_database};
 use chplan_clickhouse::sql::tokens::{Kind, split_top_level, tokens};
@@ -154,7 +155,7 @@ fn table(e: &TableState, l: &mut TableState, same: &mut dyn FnMut(Form, &str, &s
         let mut args = l.engine.args.clone();
         // A Replicated engine declared without arguments gets the server's default path and
         // replica name: what follows them must still match.
-        if e.engine.name.starts_with("Replicated")
+        if engines::is_replicated(&e.engine.name)
             && args.len() == e.engine.args.len() + 2
             && args.iter().take(2).all(|a| is_string_literal(a))
         {
