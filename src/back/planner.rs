@@ -1,5 +1,6 @@
 //! From a compiled project to a plan: desired state, diff against the last planned state,
-//! ordered operations. Shared by `plan`, `check` (unplanned changes) and `build`.
+//! ordered operations. Shared by `plan`, `check` (unplanned changes), `build` and the
+//! live-database commands.
 
 use crate::back::bump_decisions::decide;
 use crate::back::desired;
@@ -11,7 +12,7 @@ use crate::front::diag::{Code, Diagnostic, Diagnostics};
 use crate::front::ir::ProjectConfig;
 use crate::front::resolve::ObjectKind;
 use crate::front::source::Span;
-use chplan_runner::artifacts::plan::{PLAN_FORMAT_VERSION, Plan};
+use chplan_runner::artifacts::plan::{OpKind, Operation, PLAN_FORMAT_VERSION, Plan};
 use chplan_runner::artifacts::state::State;
 use chplan_runner::migrations::MigrationDir;
 
@@ -46,6 +47,22 @@ pub struct PlanOptions<'a> {
 
 pub fn migrations(c: &Compilation, config: &ProjectConfig) -> MigrationDir {
     MigrationDir::new(c.project.root.join(&config.migrations_dir))
+}
+
+/// Every object of the desired schema as the statement that creates it, in dependency order
+/// (`chplan build`): the plan from an empty database, without its backfills.
+pub fn create_operations(
+    c: &Compilation,
+    config: &ProjectConfig,
+) -> Result<Vec<Operation>, String> {
+    let new = desired::build(config, &c.schema, &c.resolved);
+    let empty = State::empty(&config.database, config.cluster.as_deref());
+    let d = diff::diff(&empty, &new, &diff::Renames::new());
+    let creates: Vec<_> = steps(&empty, &new, &d, &[])
+        .into_iter()
+        .filter(|s| s.kind() != OpKind::Backfill)
+        .collect();
+    render_operations(&creates, &config.database, config.cluster.as_deref())
 }
 
 /// Plans the next migration. Problems (changes ClickHouse cannot make in place, forbidden

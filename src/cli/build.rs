@@ -4,13 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use super::{Outcome, emit};
-use crate::back::desired;
-use crate::back::diff::{self, Renames};
-use crate::back::{render_operations, steps};
+use crate::back::planner;
 use crate::front::compile::compile;
 use crate::front::diag::{Format, render};
-use chplan_runner::artifacts::plan::OpKind;
-use chplan_runner::artifacts::state::State;
 use chplan_runner::migrations::write_atomic;
 
 #[derive(clap::Args)]
@@ -30,14 +26,7 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
         return Ok(Outcome::Problems);
     }
     let config = c.project.config.as_ref().ok_or("no chplan.kdl")?;
-    let new = desired::build(config, &c.schema, &c.resolved);
-    let empty = State::empty(&config.database, config.cluster.as_deref());
-    let d = diff::diff(&empty, &new, &Renames::new());
-    let creates: Vec<_> = steps(&empty, &new, &d, &[])
-        .into_iter()
-        .filter(|s| s.kind() != OpKind::Backfill)
-        .collect();
-    let ops = render_operations(&creates, &config.database, config.cluster.as_deref())?;
+    let ops = planner::create_operations(&c, config)?;
     let out_dir = project.join(&args.out);
     std::fs::create_dir_all(&out_dir)
         .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;

@@ -9,7 +9,7 @@
 //! produce the state it claims fails there, at the plan that is wrong.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use chplan_clickhouse::sql::tokens::{Kind, tokens};
 use chplan_clickhouse::sqltext::quote_ident;
@@ -17,7 +17,7 @@ use chplan_runner::artifacts::plan::Plan;
 use chplan_runner::artifacts::state::{LifecycleState, State};
 use chplan_runner::client::{Client, Endpoint};
 use chplan_runner::live::{self, Extra};
-use chplan_runner::migrations::{MigrationDir, STATE_FILE, plan_yaml, up_sql, write_atomic};
+use chplan_runner::migrations::MigrationDir;
 use chplan_runner::runner::apply::{Applied, Options, apply};
 
 /// What a verification found.
@@ -185,27 +185,7 @@ fn copy_renamed(
                 .collect(),
             ..plan
         };
-        let plan_dir = to.root.join(&id);
-        std::fs::create_dir_all(&plan_dir)
-            .map_err(|e| format!("cannot create {}: {e}", plan_dir.display()))?;
-        write(
-            &plan_dir,
-            chplan_runner::migrations::PLAN_FILE,
-            &plan_yaml(&renamed)?,
-        )?;
-        write(
-            &plan_dir,
-            chplan_runner::migrations::UP_FILE,
-            &up_sql(&renamed),
-        )?;
-        write(&plan_dir, STATE_FILE, &end.to_json())?;
-        if let Some(s) = &start {
-            write(
-                &plan_dir,
-                chplan_runner::migrations::START_FILE,
-                &s.to_json(),
-            )?;
-        }
+        to.write_plan(&renamed, &end, start.as_ref())?;
         previous = Some(end.digest());
     }
     Ok(())
@@ -227,10 +207,6 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
-}
-
-fn write(dir: &Path, file: &str, text: &str) -> Result<(), String> {
-    write_atomic(&dir.join(file), text.as_bytes())
 }
 
 fn renamed_state(s: &State, old: &str, new: &str) -> State {
