@@ -24,10 +24,22 @@ pub fn check(c: &Compilation, diags: &mut Diagnostics) {
     if !dir.root.exists() {
         return;
     }
-    let shown = |f: &str| format!("{}/{f}", config.migrations_dir);
     // Messages name files relative to the project, as diagnostics do everywhere else.
     let root = dir.root.display().to_string();
     let relative = |e: String| e.replace(&root, &config.migrations_dir);
+    check_sealed(&dir, &config.migrations_dir, &relative, diags);
+    check_plans(&dir, &config.migrations_dir, &relative, diags);
+    check_unplanned(c, &relative, diags);
+}
+
+/// chplan.sum is there and matches every file it seals.
+fn check_sealed(
+    dir: &MigrationDir,
+    m: &str,
+    relative: &dyn Fn(String) -> String,
+    diags: &mut Diagnostics,
+) {
+    let shown = |f: &str| format!("{m}/{f}");
     match (dir.read_sum(), dir.compute_sum()) {
         (Ok(Some(recorded)), Ok(actual)) if recorded != actual => {
             let changed = changed_files(&recorded, &actual);
@@ -55,6 +67,17 @@ pub fn check(c: &Compilation, diags: &mut Diagnostics) {
         }
         _ => {}
     }
+}
+
+/// Every plan reads, starts where the one before it ends, keeps its end state, and has the
+/// up.sql its plan.yaml gives.
+fn check_plans(
+    dir: &MigrationDir,
+    m: &str,
+    relative: &dyn Fn(String) -> String,
+    diags: &mut Diagnostics,
+) {
+    let shown = |f: &str| format!("{m}/{f}");
     let ids = match dir.plan_ids() {
         Ok(ids) => ids,
         Err(e) => {
@@ -71,20 +94,20 @@ pub fn check(c: &Compilation, diags: &mut Diagnostics) {
         match &read {
             Ok(plan) => {
                 check_plan_start(
-                    &dir,
+                    dir,
                     plan,
                     previous.as_ref().map(Option::as_ref),
-                    &config.migrations_dir,
-                    &relative,
+                    m,
+                    relative,
                     diags,
                 );
                 check_plan_state(
-                    &dir,
+                    dir,
                     plan,
                     &root,
                     newest.as_deref() == Some(id.as_str()),
-                    &config.migrations_dir,
-                    &relative,
+                    m,
+                    relative,
                     diags,
                 );
                 let path = dir.root.join(&id).join(UP_FILE);
@@ -106,6 +129,10 @@ pub fn check(c: &Compilation, diags: &mut Diagnostics) {
         }
         previous = Some(read.ok());
     }
+}
+
+/// The schemas have no change that no plan covers.
+fn check_unplanned(c: &Compilation, relative: &dyn Fn(String) -> String, diags: &mut Diagnostics) {
     let mut plan_diags = Diagnostics::default();
     match planner::plan(c, "check", &mut plan_diags) {
         Ok(planned) => {
@@ -141,10 +168,6 @@ pub fn check(c: &Compilation, diags: &mut Diagnostics) {
     }
 }
 
-/// The plan starts from the state it records (`from_state`): its start.json when it has one
-/// (made against a live database), else the previous plan's end state (`to_state`), else, for
-/// the first plan, nothing (`empty`). Digests only. `previous`: `None` for the first plan,
-/// `Some(None)` when the previous plan.yaml cannot be read (reported as E405).
 fn check_plan_start(
     dir: &MigrationDir,
     plan: &Plan,
