@@ -9,8 +9,9 @@ use super::{Outcome, emit};
 use crate::back::desired;
 use crate::back::planner;
 use crate::db::live_base::base_state;
-use crate::front::compile::compile;
+use crate::front::compile::{Compilation, compile};
 use crate::front::diag::{Diagnostics, Format, render};
+use chplan_runner::artifacts::plan::Plan;
 use chplan_runner::artifacts::state::State;
 use chplan_runner::client::Client;
 use chplan_runner::migrations::{plan_yaml, write_atomic};
@@ -159,6 +160,38 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
     for note in &planned.notes {
         eprintln!("note: {note}");
     }
+    if !approved(args, &plan) {
+        return Ok(Outcome::Problems);
+    }
+    let mut out = String::new();
+    for op in &plan.operations {
+        out.push_str(&op.description);
+        out.push('\n');
+    }
+    if plan.operations.is_empty() {
+        out.push_str("(no SQL: only tracked metadata changed)\n");
+    }
+    if args.dry_run {
+        out.push('\n');
+        out.push_str(&plan_yaml(&plan)?);
+        emit(&out)?;
+        return Ok(Outcome::Clean);
+    }
+    write(
+        &c,
+        &planned.retained,
+        &planned.new,
+        &plan,
+        start.as_ref(),
+        &mut out,
+    )?;
+    emit(&out)?;
+    Ok(Outcome::Clean)
+}
+
+/// Whether a plan with destructive operations may be written: a dry run, a flag, or a yes at
+/// the terminal. A refusal is printed.
+fn approved(args: &Args, plan: &Plan) -> bool {
     let destructive: Vec<&str> = plan
         .operations
         .iter()
@@ -184,25 +217,22 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
             "chplan plan: not written: destructive operations need approval:\n  {}\nre-run with --yes-destructive (or --yes-all), or at a terminal to be asked",
             destructive.join("\n  ")
         );
-        return Ok(Outcome::Problems);
     }
-    let mut out = String::new();
-    for op in &plan.operations {
-        out.push_str(&op.description);
-        out.push('\n');
-    }
-    if plan.operations.is_empty() {
-        out.push_str("(no SQL: only tracked metadata changed)\n");
-    }
-    if args.dry_run {
-        out.push('\n');
-        out.push_str(&plan_yaml(&plan)?);
-        emit(&out)?;
-        return Ok(Outcome::Clean);
-    }
+    approved
+}
+
+/// Writes the retained declarations, then the plan directory; says what was written.
+fn write(
+    c: &Compilation,
+    retained: &[(String, String)],
+    end: &State,
+    plan: &Plan,
+    start: Option<&State>,
+    out: &mut String,
+) -> Result<(), String> {
     let config = c.project.config.as_ref().ok_or("no chplan.kdl")?;
     // The retained declarations first: the new state already tracks those tables.
-    for (file, kdl) in &planned.retained {
+    for (file, kdl) in retained {
         let path = c.project.root.join(&config.schemas_dir).join(file);
         write_atomic(&path, kdl.as_bytes())?;
         out.push_str(&format!(
@@ -210,8 +240,8 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
             config.schemas_dir
         ));
     }
-    let dir = planner::migrations(&c, config);
-    dir.write_plan(&plan, &planned.new, start.as_ref())?;
+    let dir = planner::migrations(c, config);
+    dir.write_plan(plan, end, start)?;
     out.push_str(&format!(
         "\nWrote {}/{}/ ({} operation{}{}); review plan.yaml, then commit it with the schemas.\n",
         config.migrations_dir,
@@ -223,6 +253,5 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
             n => format!(", {n} destructive"),
         }
     ));
-    emit(&out)?;
-    Ok(Outcome::Clean)
+    Ok(())
 }
