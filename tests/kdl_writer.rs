@@ -222,7 +222,7 @@ fn every_project_in_the_repository_round_trips() {
 fn col(name: &str, ty: &str) -> ColumnState {
     ColumnState {
         name: name.into(),
-        data_type: ty.into(),
+        data_type: chplan_clickhouse::chtype::ColumnType::parse(ty),
         default: None,
         codec: None,
         ttl: None,
@@ -849,7 +849,7 @@ fn other_spellings_compile_to_the_canonical_ones() {
     let dir = write_project("database shop\n", &files);
     let back = state_of(dir.path()).unwrap();
     let t = &back.tables["t"];
-    assert_eq!(t.columns[1].data_type, "Decimal(18, 4)");
+    assert_eq!(t.columns[1].data_type.to_string(), "Decimal(18, 4)");
     assert_eq!(t.engine.args, ["`v`"]);
     assert_eq!(t.settings["storage_policy"], "'it\\'s'");
     assert_eq!(t.ttl.as_deref(), Some("toDate(now()) + 1"));

@@ -7,6 +7,7 @@ use crate::front::ir::{
     ConstraintKind, DefaultKind, Lifecycle, ProjectConfig, Schema, SettingValue, Table, Text,
 };
 use crate::front::resolve::{ObjectId, ObjectKind, Resolved};
+use chplan_clickhouse::chtype::ColumnType;
 use chplan_clickhouse::engines;
 use chplan_clickhouse::sql::deps as sqldeps;
 use chplan_clickhouse::sql::keys::key_items;
@@ -167,11 +168,10 @@ fn table(config: &ProjectConfig, t: &Table) -> TableState {
             .iter()
             .map(|c| ColumnState {
                 name: c.name.value.clone(),
-                data_type: c
-                    .data_type
-                    .as_ref()
-                    .map(|d| d.to_string())
-                    .unwrap_or_else(|| c.type_text.value.trim().to_string()),
+                data_type: match &c.data_type {
+                    Some(d) => ColumnType::from(d.clone()),
+                    None => ColumnType::parse(&c.type_text.value),
+                },
                 default: c.default.as_ref().map(|d| DefaultState {
                     kind: match d.kind {
                         DefaultKind::Default => DefaultKindState::Default,

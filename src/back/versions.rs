@@ -107,7 +107,7 @@ pub fn mapping(
                 }),
             },
             None => {
-                let defaulted = c.default.is_some() || c.data_type.starts_with("Nullable(");
+                let defaulted = c.default.is_some() || c.data_type.is_nullable();
                 if !defaulted {
                     blockers.push(Blocker {
                         column: c.name.clone(),

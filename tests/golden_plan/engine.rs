@@ -121,12 +121,13 @@ impl Db<'_> {
         rows: u64,
         seed: u64,
     ) -> Result<(), String> {
-        let cols: Vec<(&str, &str)> = t
+        let cols: Vec<(&str, String)> = t
             .columns
             .iter()
             .filter(|c| chplan::back::insertable(c.default.as_ref().map(|d| d.kind)))
             .filter(|c| {
                 !c.data_type
+                    .to_string()
                     .replace("SimpleAggregateFunction", "")
                     .contains("AggregateFunction")
             })
@@ -134,9 +135,9 @@ impl Db<'_> {
             // takes 0 or 1: leave it to its default.
             .filter(|c| {
                 let param = t.engine.args.iter().any(|a| a.trim_matches('`') == c.name);
-                !(param && matches!(c.data_type.as_str(), "UInt8" | "Int8"))
+                !(param && matches!(c.data_type.to_string().as_str(), "UInt8" | "Int8"))
             })
-            .map(|c| (c.name.as_str(), c.data_type.as_str()))
+            .map(|c| (c.name.as_str(), c.data_type.to_string()))
             .collect();
         if cols.is_empty() {
             return Ok(());
@@ -227,7 +228,7 @@ pub fn check_database(db: &Db, state: &State, notes: &mut Vec<String>) -> Result
                         "external table `{name}`: declared column `{}` is not in the database",
                         c.name
                     )),
-                    Some(l) if s(l, "type") != c.data_type => errors.push(format!(
+                    Some(l) if s(l, "type") != c.data_type.to_string() => errors.push(format!(
                         "external table `{name}`.`{}`: declared type `{}`, database has `{}`",
                         c.name,
                         c.data_type,
@@ -276,7 +277,7 @@ pub fn check_database(db: &Db, state: &State, notes: &mut Vec<String>) -> Result
         }
         for (c, l) in t.columns.iter().zip(&cols) {
             let what = format!("column `{name}`.`{}`", c.name);
-            if s(l, "type") != c.data_type {
+            if s(l, "type") != c.data_type.to_string() {
                 errors.push(format!(
                     "{what}: type: state has `{}`, ClickHouse shows `{}`",
                     c.data_type,

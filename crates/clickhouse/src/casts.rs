@@ -2,7 +2,7 @@
 //! knowledge of conversions that keep every value. Anything else needs an explicit
 //! per-column `backfill` expression.
 
-use crate::chtype::{DataType, parse_type};
+use crate::chtype::{ColumnType, DataType};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cast {
@@ -14,17 +14,16 @@ pub enum Cast {
     Unsafe(String),
 }
 
-pub fn cast(from: &str, to: &str) -> Cast {
+pub fn cast(from: &ColumnType, to: &ColumnType) -> Cast {
     if from == to {
         return Cast::Same;
     }
-    match (parse_type(from), parse_type(to)) {
-        (Ok(f), Ok(t)) if f == t => Cast::Same,
-        (Ok(f), Ok(t)) => {
-            if lossless(&f, &t) {
+    match (from.known(), to.known()) {
+        (Some(f), Some(t)) => {
+            if lossless(f, t) {
                 Cast::Safe
             } else {
-                Cast::Unsafe(reason(&f, &t))
+                Cast::Unsafe(reason(f, t))
             }
         }
         _ => Cast::Unsafe(format!("chplan cannot read the types {from} and {to}")),
@@ -143,6 +142,10 @@ fn reason(from: &DataType, to: &DataType) -> String {
 mod tests {
     use super::*;
 
+    fn cast_text(from: &str, to: &str) -> Cast {
+        cast(&ColumnType::parse(from), &ColumnType::parse(to))
+    }
+
     #[test]
     fn widening_and_wrapping_are_safe() {
         for (f, t) in [
@@ -157,7 +160,7 @@ mod tests {
             ("Array(UInt8)", "Array(UInt16)"),
             ("Enum8('a' = 1)", "Enum8('a' = 1, 'b' = 2)"),
         ] {
-            assert_eq!(cast(f, t), Cast::Safe, "{f} -> {t}");
+            assert_eq!(cast_text(f, t), Cast::Safe, "{f} -> {t}");
         }
     }
 
@@ -172,8 +175,8 @@ mod tests {
             ("Decimal(18, 4)", "Decimal(10, 2)"),
             ("Enum8('a' = 1, 'b' = 2)", "Enum8('a' = 1)"),
         ] {
-            assert!(matches!(cast(f, t), Cast::Unsafe(_)), "{f} -> {t}");
+            assert!(matches!(cast_text(f, t), Cast::Unsafe(_)), "{f} -> {t}");
         }
-        assert_eq!(cast("String", "String"), Cast::Same);
+        assert_eq!(cast_text("String", "String"), Cast::Same);
     }
 }

@@ -341,6 +341,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
 mod tests {
     use super::*;
     use crate::artifacts::state::{ColumnState, EngineState, LifecycleState, TableState};
+    use chplan_clickhouse::chtype::ColumnType;
 
     fn state(columns: &[&str]) -> State {
         let mut s = State::empty("shop", None);
@@ -354,7 +355,7 @@ mod tests {
                     .iter()
                     .map(|c| ColumnState {
                         name: c.to_string(),
-                        data_type: "String".into(),
+                        data_type: ColumnType::parse("String"),
                         default: None,
                         codec: None,
                         ttl: None,

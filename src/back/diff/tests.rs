@@ -1,6 +1,7 @@
 use std::collections::BTreeMap;
 
 use super::*;
+use chplan_clickhouse::chtype::ColumnType;
 use chplan_runner::artifacts::state::{
     ColumnState, EngineState, LifecycleState, State, TableState,
 };
@@ -8,7 +9,7 @@ use chplan_runner::artifacts::state::{
 fn col(name: &str, ty: &str) -> ColumnState {
     ColumnState {
         name: name.into(),
-        data_type: ty.into(),
+        data_type: ColumnType::parse(ty),
         default: None,
         codec: None,
         ttl: None,
@@ -170,6 +171,6 @@ fn type_change_is_a_modify_with_the_full_definition() {
     ));
     let a = alters(&diff(&old, &new, &Renames::new()));
     assert!(
-        matches!(&a[..], [Alter::ModifyColumn { from, to }] if from.data_type == "String" && to.data_type == "LowCardinality(String)")
+        matches!(&a[..], [Alter::ModifyColumn { from, to }] if from.data_type.to_string() == "String" && to.data_type.to_string() == "LowCardinality(String)")
     );
 }

@@ -6,7 +6,6 @@ use super::Unexpressed;
 use super::engine::engine_line;
 use crate::front::ir::{Version, physical_name};
 use crate::front::kdl_values::{kdl_quoted, kdl_string, kdl_text, setting_value};
-use chplan_clickhouse::chtype;
 use chplan_clickhouse::engines;
 use chplan_clickhouse::sql::keys::key_items;
 use chplan_runner::artifacts::state::{
@@ -145,7 +144,7 @@ impl Writer<'_> {
         if let Some(why) = super::bad_name(&c.name, true) {
             self.cannot(format!("column name `{}` {why}", c.name.escape_debug()));
         }
-        if chtype::parse_type(&c.data_type).is_err() {
+        if c.data_type.known().is_none() {
             self.cannot(format!(
                 "column `{}` has type `{}`, which chplan cannot read",
                 c.name, c.data_type
@@ -154,7 +153,7 @@ impl Writer<'_> {
         let mut line = format!(
             "column {} {}",
             kdl_string(&c.name),
-            kdl_string(&c.data_type)
+            kdl_string(&c.data_type.to_string())
         );
         if let Some(d) = &c.default {
             let key = match d.kind {

@@ -5,6 +5,7 @@
 //! shows. The oracle data under `tests/data/column_types*` was produced by the real engine.
 
 mod build;
+mod column_type;
 mod data_type;
 mod display;
 mod enums;
@@ -13,6 +14,7 @@ mod literal;
 mod names;
 mod syntax;
 
+pub use column_type::ColumnType;
 pub use data_type::{AggregateFunction, DataType, GeoKind, IntervalUnit, JsonParams};
 
 use std::ops::Range;

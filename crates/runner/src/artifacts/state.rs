@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use chplan_clickhouse::chtype::ColumnType;
 use serde::{Deserialize, Serialize};
 
 pub const STATE_FORMAT_VERSION: u32 = 1;
@@ -112,7 +113,7 @@ pub struct ColumnState {
     pub name: String,
     /// Canonical ClickHouse type, as `system.columns.type` shows it.
     #[serde(rename = "type")]
-    pub data_type: String,
+    pub data_type: ColumnType,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default: Option<DefaultState>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -154,8 +154,8 @@ fn table(name: &str, e: &TableState, l: &TableState, out: &mut Vec<String>) {
         diff(
             out,
             format!("column {}", c.name),
-            c.data_type.clone(),
-            lc.data_type.clone(),
+            c.data_type.to_string(),
+            lc.data_type.to_string(),
         );
         let default = |d: &Option<crate::artifacts::state::DefaultState>| {
             d.as_ref().map_or("no default".to_owned(), |d| {

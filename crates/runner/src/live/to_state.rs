@@ -11,6 +11,7 @@ use crate::artifacts::state::{
 
 use super::create_query::{self, CreateParts};
 use super::introspect::LiveObject;
+use chplan_clickhouse::chtype::ColumnType;
 use chplan_clickhouse::sql::tokens::{Kind, matching, split_top_level, tokens, unquote_name};
 
 /// Something of the live database the state format has no place for.
@@ -122,7 +123,7 @@ fn table(name: &str, o: &LiveObject, parts: &CreateParts, comment: Option<String
         .iter()
         .map(|c| ColumnState {
             name: c.name.clone(),
-            data_type: c.data_type.clone(),
+            data_type: ColumnType::parse(&c.data_type),
             default: default_kind(&c.default_kind).map(|kind| DefaultState {
                 expr: if kind == DefaultKindState::Ephemeral
                     && parts.bare_ephemeral.contains(&c.name)

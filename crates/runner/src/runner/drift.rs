@@ -235,6 +235,7 @@ mod tests {
     use super::*;
     use crate::artifacts::plan::Operation;
     use crate::artifacts::state::{EngineState, LifecycleState, TableState, ViewState};
+    use chplan_clickhouse::chtype::ColumnType;
 
     fn table(column: &str) -> TableState {
         TableState {
@@ -243,7 +244,7 @@ mod tests {
             lifecycle: LifecycleState::FullyManaged,
             columns: vec![crate::artifacts::state::ColumnState {
                 name: column.into(),
-                data_type: "String".into(),
+                data_type: ColumnType::parse("String"),
                 default: None,
                 codec: None,
                 ttl: None,
