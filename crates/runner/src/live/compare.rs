@@ -109,11 +109,21 @@ fn show_list(v: &[String]) -> String {
 }
 
 fn table(name: &str, e: &TableState, l: &TableState, out: &mut Vec<String>) {
-    let diff = |out: &mut Vec<String>, what: String, ev: String, lv: String| {
-        if ev != lv {
-            out.push(format!("{name}: {what}: expected {ev}, found {lv}"));
-        }
-    };
+    table_keys_and_settings(name, e, l, out);
+    columns(name, e, l, out);
+    table_parts(name, e, l, out);
+}
+
+/// One line when the expected and the found texts differ.
+fn differs(out: &mut Vec<String>, name: &str, what: String, ev: String, lv: String) {
+    if ev != lv {
+        out.push(format!("{name}: {what}: expected {ev}, found {lv}"));
+    }
+}
+
+/// Engine, keys, TTL, comment and settings.
+fn table_keys_and_settings(name: &str, e: &TableState, l: &TableState, out: &mut Vec<String>) {
+    let diff = |out: &mut Vec<String>, what, ev, lv| differs(out, name, what, ev, lv);
     diff(out, "engine".into(), e.engine.sql(), l.engine.sql());
     diff(
         out,
@@ -140,7 +150,11 @@ fn table(name: &str, e: &TableState, l: &TableState, out: &mut Vec<String>) {
     for (k, v) in keyed(&e.settings, &l.settings) {
         diff(out, format!("setting {k}"), show(&v.0), show(&v.1));
     }
+}
 
+/// Each column's type, default, codec, TTL and comment; missing and extra columns; order.
+fn columns(name: &str, e: &TableState, l: &TableState, out: &mut Vec<String>) {
+    let diff = |out: &mut Vec<String>, what, ev, lv| differs(out, name, what, ev, lv);
     let mut column_order_differs = false;
     for c in &e.columns {
         let Some(lc) = l.column(&c.name) else {
@@ -197,7 +211,11 @@ fn table(name: &str, e: &TableState, l: &TableState, out: &mut Vec<String>) {
             order(l, e).join(", "),
         );
     }
+}
 
+/// Indexes, projections and constraints, by name.
+fn table_parts(name: &str, e: &TableState, l: &TableState, out: &mut Vec<String>) {
+    let diff = |out: &mut Vec<String>, what, ev, lv| differs(out, name, what, ev, lv);
     let indexes = |t: &TableState| -> BTreeMap<String, String> {
         t.indexes
             .iter()
