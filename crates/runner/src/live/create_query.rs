@@ -107,101 +107,113 @@ fn element_into(element: &str, parts: &mut CreateParts) {
         return;
     };
     let word = |i: usize, w: &str| toks.get(i).is_some_and(|t| t.is_word(element, w));
-    let rest_after = |i: usize| toks.get(i).map_or("", |t| element[t.start..].trim());
     if first.kind == Kind::Word && word(0, "INDEX") {
-        // system.data_skipping_indices holds these, but not the expression as written.
-        let name = toks.get(1).map(|t| unquote_name(t.text(element)));
-        let at_type = toks
-            .iter()
-            .skip(2)
-            .position(|t| t.depth == 0 && t.is_word(element, "TYPE"))
-            .map(|p| p + 2);
-        if let (Some(name), Some(at_type)) = (name, at_type)
-            && at_type > 2
-        {
-            let expr = element[toks[2].start..toks[at_type].start].trim();
-            parts.index_exprs.insert(name, expr.to_owned());
-        }
-        return;
-    }
-    if first.kind == Kind::Word && word(0, "CONSTRAINT") {
-        let name = toks.get(1).map(|t| unquote_name(t.text(element)));
-        let kind = if word(2, "CHECK") {
-            Some(ConstraintKindState::Check)
-        } else if word(2, "ASSUME") {
-            Some(ConstraintKindState::Assume)
-        } else {
-            None
-        };
-        match (name, kind) {
-            (Some(name), Some(kind)) => parts.constraints.push(ConstraintState {
-                name,
-                kind,
-                expr: rest_after(3).to_owned(),
-            }),
-            _ => parts.unexpressed.push(format!("constraint `{element}`")),
-        }
-        return;
-    }
-    if first.kind == Kind::Word && word(0, "PROJECTION") {
-        let name = toks.get(1).map(|t| unquote_name(t.text(element)));
-        let query = toks
-            .get(2)
-            .filter(|t| t.kind == Kind::Open)
-            .and_then(|_| matching(&toks, 2))
-            .map(|close| element[toks[2].end..toks[close].start].trim().to_owned());
-        // Anything after the query (`WITH SETTINGS (...)`) has no place in the state.
-        let whole = toks
-            .get(2)
-            .and_then(|_| matching(&toks, 2))
-            .is_some_and(|close| close + 1 == toks.len());
-        match (name, query) {
-            (Some(name), Some(query)) if whole => {
-                parts.projections.push(ProjectionState { name, query })
-            }
-            _ => parts.unexpressed.push(format!("projection `{element}`")),
-        }
-        return;
-    }
-    if first.kind == Kind::Word && (word(0, "PRIMARY") || word(0, "STATISTICS")) {
+        index_into(element, &toks, parts);
+    } else if first.kind == Kind::Word && word(0, "CONSTRAINT") {
+        constraint_into(element, &toks, parts);
+    } else if first.kind == Kind::Word && word(0, "PROJECTION") {
+        projection_into(element, &toks, parts);
+    } else if first.kind == Kind::Word && (word(0, "PRIMARY") || word(0, "STATISTICS")) {
         parts.unexpressed.push(format!("table element `{element}`"));
-        return;
+    } else {
+        column_into(element, &toks, parts);
     }
-    // A column: name, type, then keyword-led parts.
-    let name = unquote_name(first.text(element));
-    let mut i = 1;
-    while i < toks.len() {
-        let t = toks[i];
-        if t.depth == 0 && t.kind == Kind::Word {
-            let w = t.text(element).to_ascii_uppercase();
-            match w.as_str() {
-                "EPHEMERAL" => {
-                    // `EPHEMERAL` alone: system.columns shows the type's default value instead.
-                    let bare = toks.get(i + 1).is_none_or(|n| {
-                        n.depth == 0
-                            && ["COMMENT", "CODEC", "TTL", "STATISTICS", "SETTINGS"]
-                                .iter()
-                                .any(|k| n.is_word(element, k))
-                    });
-                    if bare {
-                        parts.bare_ephemeral.insert(name.clone());
-                    }
-                }
-                "TTL" => {
-                    let end = next_column_keyword(element, &toks, i + 1);
-                    let text = element[t.end..end].trim().to_owned();
-                    parts.column_ttls.insert(name.clone(), text);
-                }
-                "STATISTICS" | "SETTINGS" => {
-                    let end = next_column_keyword(element, &toks, i + 1);
-                    parts
-                        .unexpressed
-                        .push(format!("column {name}: {}", element[t.start..end].trim()));
-                }
-                _ => {}
-            }
+}
+
+/// `INDEX name expr TYPE ...`: system.data_skipping_indices holds these, but not the
+/// expression as written.
+fn index_into(element: &str, toks: &[Tok], parts: &mut CreateParts) {
+    let name = toks.get(1).map(|t| unquote_name(t.text(element)));
+    let at_type = toks
+        .iter()
+        .skip(2)
+        .position(|t| t.depth == 0 && t.is_word(element, "TYPE"))
+        .map(|p| p + 2);
+    if let (Some(name), Some(at_type)) = (name, at_type)
+        && at_type > 2
+    {
+        let expr = element[toks[2].start..toks[at_type].start].trim();
+        parts.index_exprs.insert(name, expr.to_owned());
+    }
+}
+
+fn constraint_into(element: &str, toks: &[Tok], parts: &mut CreateParts) {
+    let word = |i: usize, w: &str| toks.get(i).is_some_and(|t| t.is_word(element, w));
+    let name = toks.get(1).map(|t| unquote_name(t.text(element)));
+    let kind = if word(2, "CHECK") {
+        Some(ConstraintKindState::Check)
+    } else if word(2, "ASSUME") {
+        Some(ConstraintKindState::Assume)
+    } else {
+        None
+    };
+    match (name, kind) {
+        (Some(name), Some(kind)) => parts.constraints.push(ConstraintState {
+            name,
+            kind,
+            expr: toks
+                .get(3)
+                .map_or("", |t| element[t.start..].trim())
+                .to_owned(),
+        }),
+        _ => parts.unexpressed.push(format!("constraint `{element}`")),
+    }
+}
+
+fn projection_into(element: &str, toks: &[Tok], parts: &mut CreateParts) {
+    let name = toks.get(1).map(|t| unquote_name(t.text(element)));
+    let close = toks
+        .get(2)
+        .filter(|t| t.kind == Kind::Open)
+        .and_then(|_| matching(toks, 2));
+    let query = close.map(|close| element[toks[2].end..toks[close].start].trim().to_owned());
+    // Anything after the query (`WITH SETTINGS (...)`) has no place in the state.
+    let whole = toks
+        .get(2)
+        .and_then(|_| matching(toks, 2))
+        .is_some_and(|close| close + 1 == toks.len());
+    match (name, query) {
+        (Some(name), Some(query)) if whole => {
+            parts.projections.push(ProjectionState { name, query })
         }
-        i += 1;
+        _ => parts.unexpressed.push(format!("projection `{element}`")),
+    }
+}
+
+/// A column: name, type, then keyword-led parts; only what system.columns does not say is
+/// taken.
+fn column_into(element: &str, toks: &[Tok], parts: &mut CreateParts) {
+    let name = unquote_name(toks[0].text(element));
+    for (i, &t) in toks.iter().enumerate().skip(1) {
+        if t.depth != 0 || t.kind != Kind::Word {
+            continue;
+        }
+        match t.text(element).to_ascii_uppercase().as_str() {
+            "EPHEMERAL" => {
+                // `EPHEMERAL` alone: system.columns shows the type's default value instead.
+                let bare = toks.get(i + 1).is_none_or(|n| {
+                    n.depth == 0
+                        && ["COMMENT", "CODEC", "TTL", "STATISTICS", "SETTINGS"]
+                            .iter()
+                            .any(|k| n.is_word(element, k))
+                });
+                if bare {
+                    parts.bare_ephemeral.insert(name.clone());
+                }
+            }
+            "TTL" => {
+                let end = next_column_keyword(element, toks, i + 1);
+                let text = element[t.end..end].trim().to_owned();
+                parts.column_ttls.insert(name.clone(), text);
+            }
+            "STATISTICS" | "SETTINGS" => {
+                let end = next_column_keyword(element, toks, i + 1);
+                parts
+                    .unexpressed
+                    .push(format!("column {name}: {}", element[t.start..end].trim()));
+            }
+            _ => {}
+        }
     }
 }
 
