@@ -3,7 +3,7 @@
 //! pulled, planned from nothing, applied to a fresh database B, and compared.
 //!
 //! Used by `tests/pull_corpus.rs`: a fixed sample in the normal test suite, the whole set by
-//! `scripts/bench-pull`. docs/pull.md has the figures.
+//! `benches/pull_corpus.rs` (`scripts/bench-pull`). docs/pull.md has the figures.
 //!
 //! For each statement:
 //!
@@ -663,6 +663,14 @@ fn part_of(table: &str, line: &str) -> String {
         }
     }
     what.to_owned()
+}
+
+/// With `PULL_CORPUS_DETAILS=FILE`, every statement that did not give an identical table, with
+/// its cause and details, is written to FILE.
+pub fn write_details(report: &Report) {
+    if let Some(path) = std::env::var_os("PULL_CORPUS_DETAILS") {
+        std::fs::write(&path, report.details()).expect("write the details file");
+    }
 }
 
 #[cfg(test)]
