@@ -42,7 +42,7 @@ use chplan_runner::live::scan::{Kind, tokens};
 use chplan_runner::live::{self, Extra};
 use chplan_runner::runner::apply::{Applied, Options, apply};
 
-use crate::support::ClickHouse;
+use crate::support::{ClickHouse, Project};
 
 /// One candidate statement.
 #[derive(Debug, Clone)]
@@ -478,14 +478,7 @@ impl Run<'_> {
         target: &str,
         file: &chplan::back::kdl_writer::KdlFile,
     ) -> Result<(), (String, String)> {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        std::fs::write(
-            dir.path().join("chplan.kdl"),
-            format!("database {target}\n"),
-        )
-        .unwrap();
-        std::fs::create_dir(dir.path().join("schemas")).unwrap();
-        std::fs::write(dir.path().join("schemas").join(&file.name), &file.text).unwrap();
+        let dir = Project::new(target).schema(&file.name, &file.text);
 
         let c = chplan::front::compile::compile(dir.path());
         let first_error = |diags: &Diagnostics| {
