@@ -1,7 +1,11 @@
 //! The `chplan` binary end to end: exit statuses, output formats, the example project.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use support::Project;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -130,15 +134,11 @@ fn build_writes_the_example_schema() {
 
 #[test]
 fn plan_on_a_planned_project_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let project = dir.path();
-    std::fs::write(project.join("chplan.kdl"), "database shop\n").unwrap();
-    std::fs::create_dir(project.join("schemas")).unwrap();
-    std::fs::write(
-        project.join("schemas/t.kdl"),
+    let dir = Project::new("shop").schema(
+        "t.kdl",
         "table t {\n    column id UInt64\n    order-by id\n}\n",
-    )
-    .unwrap();
+    );
+    let project = dir.path();
     let (code, out, err) = chplan(project, &["plan", "--name", "init"]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("+ table t"), "{out}");

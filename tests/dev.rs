@@ -4,6 +4,8 @@
 
 mod support;
 
+use support::Project;
+
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -117,17 +119,13 @@ fn save(dir: &Path, text: &str) {
 
 #[test]
 fn dev_applies_every_save() {
-    let db = support::clickhouse().fresh_database("dev");
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path();
-    std::fs::write(p.join("chplan.kdl"), format!("database {db}\n")).unwrap();
-    std::fs::create_dir(p.join("schemas")).unwrap();
-    std::fs::write(p.join("schemas/events.kdl"), V0).unwrap();
+    let project = Project::fresh("dev").schema("events.kdl", V0);
+    let (p, db) = (project.path(), project.database());
     let mut dev = Dev::start(p, true);
 
     let first = dev.wait_for("+ view big");
     assert!(first.iter().any(|l| l == "+ table events"), "{first:?}");
-    assert_eq!(tables(&db), "['big','events']");
+    assert_eq!(tables(db), "['big','events']");
     q(&format!(
         "INSERT INTO {db}.events SELECT toString(number), number FROM numbers(100)"
     ));
@@ -143,7 +141,7 @@ fn dev_applies_every_save() {
         !lines.iter().any(|l| l.contains("error")),
         "a half-written file must not reach the database: {lines:?}"
     );
-    assert_eq!(columns(&db, "events"), "['id','n','status']");
+    assert_eq!(columns(db, "events"), "['id','n','status']");
 
     // Bump the version in place: --yes-all backfills and drops the old table.
     let v2 = v1
@@ -151,7 +149,7 @@ fn dev_applies_every_save() {
         .replace("order-by id", "order-by id n");
     save(p, &v2);
     dev.wait_for("- table events (destructive)");
-    assert_eq!(tables(&db), "['big','events_0_1']");
+    assert_eq!(tables(db), "['big','events_0_1']");
     assert_eq!(q(&format!("SELECT count() FROM {db}.events_0_1")), "100");
     assert_eq!(q(&format!("SELECT count() FROM {db}.big")), "89");
 
@@ -160,7 +158,7 @@ fn dev_applies_every_save() {
     save(p, &broken);
     let lines = dev.wait_for("nothing applied");
     assert!(lines.iter().any(|l| l.contains("events.kdl")), "{lines:?}");
-    assert_eq!(columns(&db, "events_0_1"), "['id','n','status']");
+    assert_eq!(columns(db, "events_0_1"), "['id','n','status']");
 
     // Fixed, with one more column.
     let v3 = v2.replace(
@@ -169,7 +167,7 @@ fn dev_applies_every_save() {
     );
     save(p, &v3);
     dev.wait_for("~ table events_0_1: + column source String");
-    assert_eq!(columns(&db, "events_0_1"), "['id','n','source','status']");
+    assert_eq!(columns(db, "events_0_1"), "['id','n','source','status']");
 
     // Deleting a declaration drops what dev made.
     let v4 = v3.replace(
@@ -178,7 +176,7 @@ fn dev_applies_every_save() {
     );
     save(p, &v4);
     dev.wait_for("- view big");
-    assert_eq!(tables(&db), "['events_0_1']");
+    assert_eq!(tables(db), "['events_0_1']");
 
     // Ctrl-C stops it cleanly.
     let pid = dev.child.id().to_string();
@@ -196,12 +194,8 @@ fn dev_applies_every_save() {
 
 #[test]
 fn without_yes_all_nothing_destructive_is_applied() {
-    let db = support::clickhouse().fresh_database("dev_ask");
-    let dir = tempfile::tempdir().unwrap();
-    let p = dir.path();
-    std::fs::write(p.join("chplan.kdl"), format!("database {db}\n")).unwrap();
-    std::fs::create_dir(p.join("schemas")).unwrap();
-    std::fs::write(p.join("schemas/events.kdl"), V0).unwrap();
+    let project = Project::fresh("dev_ask").schema("events.kdl", V0);
+    let (p, db) = (project.path(), project.database());
     let mut dev = Dev::start(p, false);
     dev.wait_for("+ view big");
 
@@ -212,7 +206,7 @@ fn without_yes_all_nothing_destructive_is_applied() {
     );
     let lines = dev.wait_for("nothing applied");
     assert!(lines.iter().any(|l| l.contains("E406")), "{lines:?}");
-    assert_eq!(tables(&db), "['big','events']");
+    assert_eq!(tables(db), "['big','events']");
 
     // Dropping a view is destructive: refused, and said so.
     save(
@@ -223,5 +217,5 @@ fn without_yes_all_nothing_destructive_is_applied() {
         ),
     );
     dev.wait_for("destructive change(s) need approval");
-    assert_eq!(tables(&db), "['big','events']");
+    assert_eq!(tables(db), "['big','events']");
 }

@@ -4,9 +4,8 @@
 
 mod support;
 
+use support::Project;
 use support::cli::{chplan, fails, ok, text};
-
-use tempfile::TempDir;
 
 /// Every table part, written the way a person would (the server stores most of it in another
 /// spelling: `ZSTD` as `ZSTD(1)`, `INTERVAL 1 DAY` as `toIntervalDay(1)`, ...).
@@ -34,13 +33,11 @@ table orders {
 }
 "#;
 
-fn project(prefix: &str) -> (TempDir, String) {
-    let db = support::clickhouse().fresh_database(prefix);
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("chplan.kdl"), format!("database {db}\n")).unwrap();
-    std::fs::create_dir(dir.path().join("schemas")).unwrap();
-    std::fs::write(dir.path().join("schemas/orders.kdl"), FULL).unwrap();
-    ok(dir.path(), &["plan", "--name", "init"]);
+fn project(prefix: &str) -> (Project, String) {
+    let dir = Project::fresh(prefix)
+        .schema("orders.kdl", FULL)
+        .plan("init");
+    let db = dir.database().to_owned();
     let out = ok(dir.path(), &url_args("apply"));
     assert!(out.contains("ok  create-table:orders"), "{out}");
     (dir, db)
@@ -139,7 +136,7 @@ fn a_plan_already_applied_by_hand_is_skipped() {
         "    column day Date",
         "    column source \"LowCardinality(String)\" default=\"'web'\"\n    column day Date",
     );
-    std::fs::write(p.path().join("schemas/orders.kdl"), schema).unwrap();
+    p.write("orders.kdl", &schema);
     ok(p.path(), &["plan", "--name", "source"]);
     // Someone ran the plan's SQL by hand, outside chplan.
     let sql = std::fs::read_to_string(p.path().join("migrations/0002_source/up.sql")).unwrap();
@@ -178,7 +175,7 @@ fn a_plan_that_changes_nothing_live_is_not_skipped() {
         "    column day Date",
         "    column source String\n    column day Date",
     );
-    std::fs::write(p.path().join("schemas/orders.kdl"), schema).unwrap();
+    p.write("orders.kdl", &schema);
     ok(p.path(), &["plan", "--name", "source"]);
     q(&format!(
         "ALTER TABLE {db}.orders ADD COLUMN source UInt8 AFTER created"

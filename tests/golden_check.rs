@@ -1,13 +1,16 @@
 //! Golden tests for `chplan check`: every directory under `golden/check/{ok,err}/` is a
 //! project; its rendered diagnostics are compared with `check.snap` beside it.
-//! `ok/` cases must produce no errors, `err/` cases at least one. Accept new output with
+//! `ok/` cases must produce no errors, `err/` cases at least one, and together every code. One
+//! test per case (`check/ok/<case>`, `check/err/<case>`). Accept new output with
 //! `INSTA_UPDATE=always cargo test --test golden_check` (then review the diff).
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
 use chplan::cli::{check_project, check_report};
 use chplan::front::diag::{Code, Format, Severity};
+use libtest_mimic::{Arguments, Trial};
 
 fn cases(kind: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -47,35 +50,32 @@ fn snapshot(dir: &Path, output: &str) {
     settings.bind(|| insta::assert_snapshot!("check", output));
 }
 
-#[test]
-fn ok_cases_have_no_errors() {
-    let cases = cases("ok");
-    assert!(!cases.is_empty());
-    for dir in cases {
-        let (out, _, has_errors) = run_case(&dir);
-        assert!(!has_errors, "{} reports errors:\n{out}", dir.display());
-        snapshot(&dir, &out);
-    }
+/// `check/ok/<case>`: no errors, and the snapshot.
+fn ok_case(dir: &Path) {
+    let (out, _, has_errors) = run_case(dir);
+    assert!(!has_errors, "{} reports errors:\n{out}", dir.display());
+    snapshot(dir, &out);
 }
 
-#[test]
-fn err_cases_have_errors_and_cover_every_code() {
+/// `check/err/<case>`: at least one diagnostic, and the snapshot.
+fn err_case(dir: &Path) {
+    let (out, codes, _) = run_case(dir);
+    assert!(
+        !codes.is_empty(),
+        "err cases that report nothing: {:?}",
+        [dir.display().to_string()]
+    );
+    snapshot(dir, &out);
+}
+
+fn err_cases_cover_every_code() {
     let mut seen = BTreeSet::new();
-    let mut silent = Vec::new();
     let cases = cases("err");
     assert!(!cases.is_empty());
     for dir in cases {
-        let (out, codes, _) = run_case(&dir);
-        if codes.is_empty() {
-            silent.push(dir.display().to_string());
-        }
+        let (_, codes, _) = run_case(&dir);
         seen.extend(codes);
-        snapshot(&dir, &out);
     }
-    assert!(
-        silent.is_empty(),
-        "err cases that report nothing: {silent:?}"
-    );
     let missing: Vec<&str> = Code::ALL
         .iter()
         .filter(|c| !seen.contains(c))
@@ -87,7 +87,6 @@ fn err_cases_have_errors_and_cover_every_code() {
     );
 }
 
-#[test]
 fn every_code_is_documented() {
     let doc =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/diagnostics.md"))
@@ -99,7 +98,6 @@ fn every_code_is_documented() {
 }
 
 /// Every KDL example in the language reference is valid KDL v2.
-#[test]
 fn language_reference_examples_parse() {
     let doc = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/schema-language.md"),
@@ -112,4 +110,37 @@ fn language_reference_examples_parse() {
         blocks += 1;
     }
     assert!(blocks > 10);
+}
+
+/// One test per case (`check/ok/<case>`, `check/err/<case>`: `cargo test --test golden_check
+/// -- err/e101` runs one), then the checks over all of them.
+fn main() -> ExitCode {
+    let args = Arguments::from_args();
+    let mut trials = Vec::new();
+    for (kind, run) in [("ok", ok_case as fn(&Path)), ("err", err_case)] {
+        let cases = cases(kind);
+        assert!(!cases.is_empty(), "no golden/check/{kind} cases");
+        for dir in cases {
+            let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+            trials.push(Trial::test(format!("check/{kind}/{name}"), move || {
+                run(&dir);
+                Ok(())
+            }));
+        }
+    }
+    let whole: [(&str, fn()); 3] = [
+        ("err_cases_cover_every_code", err_cases_cover_every_code),
+        ("every_code_is_documented", every_code_is_documented),
+        (
+            "language_reference_examples_parse",
+            language_reference_examples_parse,
+        ),
+    ];
+    for (name, f) in whole {
+        trials.push(Trial::test(name, move || {
+            f();
+            Ok(())
+        }));
+    }
+    libtest_mimic::run(&args, trials).exit_code()
 }

@@ -15,7 +15,18 @@
 //! - `known-failure.md`: a bug or limitation (first line: text the failure must contain; the
 //!   rest says why).
 //!
-//! For each scenario:
+//! Each scenario is two tests (a harness of its own, `libtest-mimic`; `cargo test --test
+//! golden_plan -- 014` runs both of scenario 014, `--nocapture` prints summaries and notes):
+//!
+//! - `plan/NNN-slug` needs no engine and always runs: step 2 below (snapshots, determinism,
+//!   no plan from the after state), or the refusal `expect-error.md` asks for;
+//! - `engine/NNN-slug` (not for refused plans) plans again and runs steps 1 and 3 on
+//!   ClickHouse.
+//!
+//! A `known-failure.md` scenario passes when it fails with the expected text; when its engine
+//! test passes, it fails, asking for the file to be removed.
+//!
+//! The steps:
 //!
 //! 1. plan `before/` (plan 1), run `setup.sql` and plan 1's SQL (one statement per request) in
 //!    the scenario's database, insert random rows into every managed table and count them;
@@ -42,6 +53,8 @@ mod support;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use chplan::back::planner;
@@ -51,6 +64,7 @@ use chplan_runner::artifacts::plan::{OpKind, Plan};
 use chplan_runner::artifacts::state::{LifecycleState, State};
 
 use engine::{Db, check_database, q};
+use libtest_mimic::{Arguments, Failed, Trial};
 
 fn scenarios() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden/plan");
@@ -283,10 +297,12 @@ struct Outcome {
     notes: Vec<String>,
 }
 
-fn run_scenario(dir: &Path) -> Result<Outcome, String> {
+/// `plan/NNN-slug`: what needs no engine. Plans twice in two directories (same bytes), checks
+/// a refusal against `expect-error.md`, or compares plan 2's `plan.yaml`, `up.sql`, notes and
+/// retained declarations with their snapshots and plans the after state again (no plan).
+fn plan_scenario(dir: &Path) -> Result<Outcome, String> {
     let started = Instant::now();
     let slug = dir.file_name().unwrap().to_string_lossy().into_owned();
-    let mut notes = Vec::new();
 
     // Plan, twice, in two directories: same bytes.
     let tmp_a = tempfile::Builder::new()
@@ -320,10 +336,7 @@ fn run_scenario(dir: &Path) -> Result<Outcome, String> {
         plan: plan2,
         state: state2,
         notes: plan_notes,
-    } = a
-        .plan2
-        .clone()?
-        .ok_or("plan 2 is empty: the after schemas plan no change")?;
+    } = plan2_of(&a)?;
     let plan_dir = a.project.join("migrations").join(&plan2.id);
     let plan_yaml = fs::read_to_string(plan_dir.join("plan.yaml")).unwrap();
     let up_sql = fs::read_to_string(plan_dir.join("up.sql")).unwrap();
@@ -351,6 +364,41 @@ fn run_scenario(dir: &Path) -> Result<Outcome, String> {
             p.operations.iter().map(|o| &o.id).collect::<Vec<_>>()
         ));
     }
+    Ok(Outcome {
+        summary: format!(
+            "{slug}: plan ok (plan 1: {} ops, plan 2: {} ops, {} tables, {:.1}s)",
+            a.plan1.as_ref().map_or(0, |p| p.plan.operations.len()),
+            plan2.operations.len(),
+            state2.tables.len(),
+            started.elapsed().as_secs_f64()
+        ),
+        notes: Vec::new(),
+    })
+}
+
+/// Plan 2 of a scenario that must plan something.
+fn plan2_of(a: &Planned) -> Result<PlanOut, String> {
+    Ok(a.plan2
+        .clone()?
+        .ok_or("plan 2 is empty: the after schemas plan no change")?)
+}
+
+/// `engine/NNN-slug`: plans 1 and 2 run on ClickHouse (step 1 and 3 of the module comment).
+/// The plans are the ones `plan_scenario` checks against the snapshots.
+fn engine_scenario(dir: &Path) -> Result<Outcome, String> {
+    let started = Instant::now();
+    let slug = dir.file_name().unwrap().to_string_lossy().into_owned();
+    let mut notes = Vec::new();
+    let tmp = tempfile::Builder::new()
+        .prefix("golden-plan-")
+        .tempdir()
+        .unwrap();
+    let a = plan_both(dir, tmp.path(), read_options(dir)?)?;
+    let PlanOut {
+        plan: plan2,
+        state: state2,
+        ..
+    } = plan2_of(&a)?;
 
     // The engine: a database of the scenario's own.
     let ch = support::clickhouse();
@@ -635,58 +683,80 @@ fn refused_as_expected(
     })
 }
 
-fn panic_text(p: Box<dyn std::any::Any + Send>) -> String {
-    p.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "panic".into())
-}
+/// How the scenarios are run: `--nocapture` prints each one's summary and notes.
+static VERBOSE: OnceLock<bool> = OnceLock::new();
 
-#[test]
-fn golden_plans_run_on_clickhouse() {
-    let started = Instant::now();
-    let scenarios = scenarios();
-    assert!(scenarios.len() >= 10, "expected at least 10 scenarios");
-    support::clickhouse();
-    let results: Vec<(PathBuf, Result<Outcome, String>)> = std::thread::scope(|s| {
-        let handles: Vec<_> = scenarios
-            .iter()
-            .map(|dir| (dir.clone(), s.spawn(|| run_scenario(dir))))
-            .collect();
-        handles
-            .into_iter()
-            .map(|(dir, h)| (dir, h.join().unwrap_or_else(|p| Err(panic_text(p)))))
-            .collect()
-    });
-    let mut failures = Vec::new();
-    for (dir, result) in results {
-        let slug = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let known = fs::read_to_string(dir.join("known-failure.md")).ok();
-        let expect = known
-            .as_deref()
-            .and_then(|k| k.lines().next())
-            .map(str::trim)
-            .filter(|l| !l.is_empty());
-        match (result, expect) {
-            (Ok(o), None) => {
-                println!("{}", o.summary);
+/// A scenario's outcome against its `known-failure.md`. `whole` is true for the test that runs
+/// the whole scenario (the engine one): only it can tell that a known failure no longer fails.
+fn judge(dir: &Path, result: Result<Outcome, String>, whole: bool) -> Result<(), Failed> {
+    let slug = dir.file_name().unwrap().to_string_lossy().into_owned();
+    let known = fs::read_to_string(dir.join("known-failure.md")).ok();
+    let expect = known
+        .as_deref()
+        .and_then(|k| k.lines().next())
+        .map(str::trim)
+        .filter(|l| !l.is_empty());
+    let verbose = VERBOSE.get().copied().unwrap_or(false);
+    match (result, expect) {
+        (Ok(o), Some(_)) if whole => Err(format!(
+            "{slug}: passes, but is marked as a known failure: remove known-failure.md\n{}",
+            o.summary
+        )
+        .into()),
+        (Ok(o), _) => {
+            if verbose {
+                let mut text = o.summary;
                 for n in o.notes {
-                    println!("    note: {n}");
+                    text.push_str(&format!("\n    note: {n}"));
                 }
+                println!("{text}");
             }
-            (Ok(o), Some(_)) => failures.push(format!(
-                "{slug}: passes, but is marked as a known failure: remove known-failure.md\n{}",
-                o.summary
-            )),
-            (Err(e), Some(expect)) if e.contains(expect) => {
+            Ok(())
+        }
+        (Err(e), Some(expect)) if e.contains(expect) => {
+            if verbose {
                 println!(
                     "{slug}: KNOWN FAILURE (known-failure.md): {}",
                     e.replace('\n', "\n    ")
                 );
             }
-            (Err(e), _) => failures.push(format!("{slug}: FAILED\n{e}")),
+            Ok(())
         }
+        (Err(e), _) => Err(format!("{slug}: FAILED\n{e}").into()),
     }
-    println!("golden plans: {:.1}s", started.elapsed().as_secs_f64());
-    assert!(failures.is_empty(), "\n{}", failures.join("\n\n"));
+}
+
+/// One test per scenario and phase: `plan/NNN-slug` (no engine) for every scenario, and
+/// `engine/NNN-slug` for every scenario whose plan 2 is not refused. `cargo test --test
+/// golden_plan -- 014` runs both of scenario 014.
+fn main() -> ExitCode {
+    let mut args = Arguments::from_args();
+    VERBOSE.set(args.nocapture).unwrap();
+    // Engine tests mostly wait on the server: run more of them than there are cores (as the
+    // single test that ran every scenario on its own thread did), unless told otherwise.
+    if args.test_threads.is_none() {
+        args.test_threads = Some(8);
+    }
+    let scenarios = scenarios();
+    assert!(scenarios.len() >= 10, "expected at least 10 scenarios");
+    let mut trials = Vec::new();
+    for dir in &scenarios {
+        if dir.join("expect-error.md").exists() {
+            // Refused plans run nothing on the engine.
+            continue;
+        }
+        let slug = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let dir = dir.clone();
+        trials.push(Trial::test(format!("engine/{slug}"), move || {
+            judge(&dir, engine_scenario(&dir), true)
+        }));
+    }
+    for dir in &scenarios {
+        let slug = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let dir = dir.clone();
+        trials.push(Trial::test(format!("plan/{slug}"), move || {
+            judge(&dir, plan_scenario(&dir), false)
+        }));
+    }
+    libtest_mimic::run(&args, trials).exit_code()
 }

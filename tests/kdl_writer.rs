@@ -6,6 +6,8 @@
 //! must be equal. Then a hand-written state exercising every engine, value kind and awkward
 //! name, with and without a cluster; then what the writer must report as unexpressed.
 
+mod support;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -19,6 +21,7 @@ use chplan_runner::artifacts::state::{
     IndexState, LifecycleState, MaterializedViewState, ProjectionState, State, TableState,
     ViewState,
 };
+use support::Project;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -50,29 +53,12 @@ fn write_project(chplan_kdl: &str, files: &[KdlFile]) -> tempfile::TempDir {
     dir
 }
 
-fn project_with_schemas(chplan_kdl: &Path, schemas: &Path) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    fs::copy(chplan_kdl, dir.path().join("chplan.kdl")).unwrap();
+/// A copy of the golden project `before` (its `chplan.kdl`) with the schemas of `schemas`.
+fn project_with_schemas(before: &Path, schemas: &Path) -> Project {
+    let p = Project::copy_of(before);
     // `001-first-plan/before` has no schema directory: it declares nothing.
-    if schemas.exists() {
-        copy_dir(schemas, &dir.path().join("schemas"));
-    } else {
-        fs::create_dir_all(dir.path().join("schemas")).unwrap();
-    }
-    dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
+    p.replace_schemas(schemas);
+    p
 }
 
 fn subdirs(dir: &Path) -> Vec<PathBuf> {
@@ -162,19 +148,18 @@ const CANNOT_ROUND_TRIP: &[(&str, &str)] = &[];
 fn every_project_in_the_repository_round_trips() {
     let root = root();
     // (name, project directory); `after` projects take their scenario's chplan.kdl.
-    let mut projects: Vec<(String, PathBuf, Option<tempfile::TempDir>)> =
+    let mut projects: Vec<(String, PathBuf, Option<Project>)> =
         vec![("example project".into(), root.clone(), None)];
     for scenario in subdirs(&root.join("golden/plan")) {
         let name = scenario.file_name().unwrap().to_string_lossy().to_string();
         let before = scenario.join("before");
-        let before_copy = project_with_schemas(&before.join("chplan.kdl"), &before.join("schemas"));
+        let before_copy = project_with_schemas(&before, &before.join("schemas"));
         projects.push((
             format!("golden/plan/{name}/before"),
             before_copy.path().to_path_buf(),
             Some(before_copy),
         ));
-        let after =
-            project_with_schemas(&before.join("chplan.kdl"), &scenario.join("after/schemas"));
+        let after = project_with_schemas(&before, &scenario.join("after/schemas"));
         projects.push((
             format!("golden/plan/{name}/after"),
             after.path().to_path_buf(),

@@ -5,115 +5,12 @@
 
 use std::path::{Path, PathBuf};
 
-use kdl::{KdlDocument, KdlEntry, KdlIdentifier, KdlNode, KdlValue};
+use kdl::KdlDocument;
 
-fn span(s: miette::SourceSpan) -> (usize, usize) {
-    (s.offset(), s.len())
-}
+#[path = "kdlfast_equivalence/compare.rs"]
+mod compare;
 
-fn same_ident(a: &KdlIdentifier, b: &KdlIdentifier, at: &str) -> Result<(), String> {
-    if a.value() != b.value() || span(a.span()) != span(b.span()) {
-        return Err(format!(
-            "{at}: identifier {:?}@{:?} vs {:?}@{:?}",
-            a.value(),
-            span(a.span()),
-            b.value(),
-            span(b.span())
-        ));
-    }
-    Ok(())
-}
-
-fn same_ty(a: Option<&KdlIdentifier>, b: Option<&KdlIdentifier>, at: &str) -> Result<(), String> {
-    match (a, b) {
-        (None, None) => Ok(()),
-        (Some(a), Some(b)) => same_ident(a, b, &format!("{at} type")),
-        _ => Err(format!("{at}: type {a:?} vs {b:?}")),
-    }
-}
-
-fn same_value(a: &KdlValue, b: &KdlValue) -> bool {
-    match (a, b) {
-        (KdlValue::String(a), KdlValue::String(b)) => a == b,
-        (KdlValue::Integer(a), KdlValue::Integer(b)) => a == b,
-        (KdlValue::Float(a), KdlValue::Float(b)) => {
-            a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan())
-        }
-        (KdlValue::Bool(a), KdlValue::Bool(b)) => a == b,
-        (KdlValue::Null, KdlValue::Null) => true,
-        _ => false,
-    }
-}
-
-fn same_entry(a: &KdlEntry, b: &KdlEntry, at: &str) -> Result<(), String> {
-    match (a.name(), b.name()) {
-        (None, None) => {}
-        (Some(x), Some(y)) => same_ident(x, y, &format!("{at} key"))?,
-        _ => return Err(format!("{at}: property vs argument")),
-    }
-    if !same_value(a.value(), b.value()) {
-        return Err(format!("{at}: value {:?} vs {:?}", a.value(), b.value()));
-    }
-    same_ty(a.ty(), b.ty(), at)?;
-    if span(a.span()) != span(b.span()) {
-        return Err(format!(
-            "{at}: entry span {:?} vs {:?}",
-            span(a.span()),
-            span(b.span())
-        ));
-    }
-    Ok(())
-}
-
-fn same_node(a: &KdlNode, b: &KdlNode, at: &str) -> Result<(), String> {
-    let at = format!("{at}/{}", b.name().value());
-    same_ident(a.name(), b.name(), &at)?;
-    same_ty(a.ty(), b.ty(), &at)?;
-    if span(a.span()) != span(b.span()) {
-        return Err(format!(
-            "{at}: node span {:?} vs {:?}",
-            span(a.span()),
-            span(b.span())
-        ));
-    }
-    if a.entries().len() != b.entries().len() {
-        return Err(format!(
-            "{at}: {} entries vs {}",
-            a.entries().len(),
-            b.entries().len()
-        ));
-    }
-    for (i, (x, y)) in a.entries().iter().zip(b.entries()).enumerate() {
-        same_entry(x, y, &format!("{at}[{i}]"))?;
-    }
-    match (a.children(), b.children()) {
-        (None, None) => Ok(()),
-        (Some(x), Some(y)) => same_doc(x, y, &at),
-        _ => Err(format!("{at}: children presence differs")),
-    }
-}
-
-/// `a` is the fast path's document, `b` the `kdl` crate's.
-fn same_doc(a: &KdlDocument, b: &KdlDocument, at: &str) -> Result<(), String> {
-    if span(a.span()) != span(b.span()) {
-        return Err(format!(
-            "{at}: document span {:?} vs {:?}",
-            span(a.span()),
-            span(b.span())
-        ));
-    }
-    if a.nodes().len() != b.nodes().len() {
-        return Err(format!(
-            "{at}: {} nodes vs {}",
-            a.nodes().len(),
-            b.nodes().len()
-        ));
-    }
-    for (x, y) in a.nodes().iter().zip(b.nodes()) {
-        same_node(x, y, at)?;
-    }
-    Ok(())
-}
+use compare::same_doc;
 
 #[derive(Debug, PartialEq)]
 enum Outcome {
@@ -550,65 +447,5 @@ fn random_mutations() {
         failures.is_empty(),
         "{}",
         failures[..failures.len().min(20)].join("\n")
-    );
-}
-
-/// Throughput on a generated project; run through `scripts/bench-kdl`, which builds in release
-/// mode and generates the files into `KDL_BENCH_DIR` (default `/tmp/kdlbench`).
-#[test]
-#[ignore]
-fn throughput() {
-    let root = std::env::var("KDL_BENCH_DIR").unwrap_or_else(|_| "/tmp/kdlbench".into());
-    let mut files = Vec::new();
-    let mut dirs = vec![PathBuf::from(&root)];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).expect("bench directory").flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "kdl") {
-                files.push(std::fs::read_to_string(&path).unwrap());
-            }
-        }
-    }
-    let bytes: usize = files.iter().map(String::len).sum();
-    let mb = bytes as f64 / 1e6;
-
-    // KDL_BENCH_FAST_ONLY=1 skips the slow reference, for profiling the fast path alone.
-    if std::env::var_os("KDL_BENCH_FAST_ONLY").is_some() {
-        for _ in 0..20 {
-            for text in &files {
-                std::hint::black_box(chplan::front::kdlfast::parse(text));
-            }
-        }
-        return;
-    }
-    let mut best = f64::INFINITY;
-    for _ in 0..5 {
-        let t = std::time::Instant::now();
-        for text in &files {
-            std::hint::black_box(chplan::front::kdlfast::parse(text).expect("fast path"));
-        }
-        best = best.min(t.elapsed().as_secs_f64());
-    }
-    let t = std::time::Instant::now();
-    let reference: Vec<KdlDocument> = files
-        .iter()
-        .map(|text| KdlDocument::parse_v2(text).unwrap())
-        .collect();
-    let slow = t.elapsed().as_secs_f64();
-
-    for (text, doc) in files.iter().zip(&reference) {
-        let fast = chplan::front::kdlfast::parse(text).unwrap();
-        same_doc(&fast, doc, "").unwrap();
-    }
-    println!(
-        "{} files, {mb:.2} MB: kdlfast {:.1} ms = {:.1} MB/s; kdl {:.0} ms = {:.2} MB/s; {:.0}x",
-        files.len(),
-        best * 1e3,
-        mb / best,
-        slow * 1e3,
-        mb / slow,
-        slow / best
     );
 }

@@ -1,12 +1,15 @@
 //! No input makes the compiler panic: every golden schema, cut short at many points and with
 //! bytes flipped, goes through the whole front (parse, lower, resolve, graph, render).
 
+mod support;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use chplan::cli::check_report;
 use chplan::front::compile::compile;
 use chplan::front::diag::Format;
+use support::Project;
 
 fn schema_files() -> Vec<PathBuf> {
     let mut out = Vec::new();
@@ -41,9 +44,7 @@ impl Lcg {
 
 #[test]
 fn mutated_schemas_never_panic() {
-    let dir = tempfile::tempdir().unwrap();
-    fs::write(dir.path().join("chplan.kdl"), "database shop\n").unwrap();
-    fs::create_dir(dir.path().join("schemas")).unwrap();
+    let dir = Project::new("shop");
     let target = dir.path().join("schemas/x.kdl");
     let significant = b"\"#/*\\{}();=,.` \n'x0";
     let mut rng = Lcg(7);

@@ -10,6 +10,7 @@ use std::path::Path;
 use chplan_runner::artifacts::digest;
 use chplan_runner::artifacts::state::State;
 use chplan_runner::migrations::{EMPTY_FROM_STATE, MigrationDir};
+use support::Project;
 use support::cli::{fails, ok};
 
 const SCHEMAS: [&str; 3] = [
@@ -21,13 +22,11 @@ const SCHEMAS: [&str; 3] = [
 ];
 
 /// A project with three plans made by `chplan plan`.
-fn three_plans() -> (tempfile::TempDir, MigrationDir) {
-    let tmp = tempfile::tempdir().unwrap();
+fn three_plans() -> (Project, MigrationDir) {
+    let tmp = Project::new("shop");
     let p = tmp.path();
-    fs::write(p.join("chplan.kdl"), "database shop\n").unwrap();
-    fs::create_dir(p.join("schemas")).unwrap();
     for (n, schema) in SCHEMAS.iter().enumerate() {
-        fs::write(p.join("schemas/events.kdl"), schema).unwrap();
+        tmp.write("events.kdl", schema);
         ok(p, &["plan", "--name", &format!("step {n}")]);
     }
     ok(p, &["check", "--deny-warnings"]);

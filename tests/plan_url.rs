@@ -4,11 +4,8 @@
 
 mod support;
 
+use support::Project;
 use support::cli::{fails, ok};
-
-use std::path::Path;
-
-use tempfile::TempDir;
 
 const SCHEMA: &str = r#"
 table events {
@@ -35,19 +32,6 @@ fn q(sql: &str) -> String {
     support::clickhouse().exec(sql).trim().to_owned()
 }
 
-fn project(prefix: &str, schema: &str) -> (TempDir, String) {
-    let db = support::clickhouse().fresh_database(prefix);
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("chplan.kdl"), format!("database {db}\n")).unwrap();
-    std::fs::create_dir(dir.path().join("schemas")).unwrap();
-    write(dir.path(), schema);
-    (dir, db)
-}
-
-fn write(dir: &Path, schema: &str) {
-    std::fs::write(dir.join("schemas/schema.kdl"), schema).unwrap();
-}
-
 fn columns(db: &str, table: &str) -> String {
     q(&format!(
         "SELECT groupArray(name) FROM (SELECT name FROM system.columns \
@@ -57,8 +41,9 @@ fn columns(db: &str, table: &str) -> String {
 
 #[test]
 fn a_matching_database_needs_no_plan() {
-    let (p, _db) = project("url_match", SCHEMA);
-    ok(p.path(), &["plan", "--name", "init"]);
+    let p = Project::fresh("url_match")
+        .schema("schema.kdl", SCHEMA)
+        .plan("init");
     ok(p.path(), &url_args("apply", &[]));
     let out = ok(p.path(), &url_args("plan", &["--name", "again"]));
     assert!(out.contains("No changes"), "{out}");
@@ -66,7 +51,8 @@ fn a_matching_database_needs_no_plan() {
 
 #[test]
 fn an_empty_database_gets_everything_and_unmanaged_objects_are_left_alone() {
-    let (p, db) = project("url_empty", SCHEMA);
+    let p = Project::fresh("url_empty").schema("schema.kdl", SCHEMA);
+    let db = p.database();
     q(&format!(
         "CREATE TABLE {db}.theirs (x UInt8) ENGINE = MergeTree ORDER BY x"
     ));
@@ -76,19 +62,21 @@ fn an_empty_database_gets_everything_and_unmanaged_objects_are_left_alone() {
     let start = std::fs::read_to_string(p.path().join("migrations/0001_init/start.json")).unwrap();
     assert!(!start.contains("theirs"), "{start}");
     ok(p.path(), &url_args("apply", &[]));
-    assert_eq!(columns(&db, "events"), "['id','status','at']");
-    assert_eq!(columns(&db, "theirs"), "['x']");
+    assert_eq!(columns(db, "events"), "['id','status','at']");
+    assert_eq!(columns(db, "theirs"), "['x']");
     let status = ok(p.path(), &url_args("status", &[]));
     assert!(status.contains("up to date, no drift"), "{status}");
 }
 
 #[test]
 fn a_lagging_database_gets_what_it_lacks() {
-    let (p, db) = project("url_lag", SCHEMA);
-    ok(p.path(), &["plan", "--name", "init"]);
+    let p = Project::fresh("url_lag")
+        .schema("schema.kdl", SCHEMA)
+        .plan("init");
+    let db = p.database();
     ok(p.path(), &url_args("apply", &[]));
-    write(
-        p.path(),
+    p.write(
+        "schema.kdl",
         &SCHEMA.replace(
             "    column at DateTime",
             "    column source String default=\"'web'\"\n    column at DateTime",
@@ -102,14 +90,16 @@ fn a_lagging_database_gets_what_it_lacks() {
     // Only the column: the server's spelling of the TTL, defaults and view is not a change.
     assert!(out.contains("(1 operation)"), "{out}");
     ok(p.path(), &url_args("apply", &[]));
-    assert_eq!(columns(&db, "events"), "['id','status','source','at']");
+    assert_eq!(columns(db, "events"), "['id','status','source','at']");
     ok(p.path(), &["check"]);
 }
 
 #[test]
 fn a_drifted_database_is_brought_back_to_the_schemas() {
-    let (p, db) = project("url_drift", SCHEMA);
-    ok(p.path(), &["plan", "--name", "init"]);
+    let p = Project::fresh("url_drift")
+        .schema("schema.kdl", SCHEMA)
+        .plan("init");
+    let db = p.database();
     ok(p.path(), &url_args("apply", &[]));
     q(&format!("ALTER TABLE {db}.events ADD COLUMN extra UInt8"));
     q(&format!("DROP VIEW {db}.by_status"));
@@ -120,18 +110,19 @@ fn a_drifted_database_is_brought_back_to_the_schemas() {
     assert!(out.contains("- column extra UInt8 (destructive)"), "{out}");
     assert!(out.contains("+ view by_status"), "{out}");
     ok(p.path(), &url_args("apply", &["--yes-destructive"]));
-    assert_eq!(columns(&db, "events"), "['id','status','at']");
+    assert_eq!(columns(db, "events"), "['id','status','at']");
     let status = ok(p.path(), &url_args("status", &[]));
     assert!(status.contains("up to date, no drift"), "{status}");
 }
 
 #[test]
 fn a_change_between_planning_and_deploying_stops_apply() {
-    let (p, db) = project("url_between", SCHEMA);
+    let p = Project::fresh("url_between").schema("schema.kdl", SCHEMA);
+    let db = p.database();
     ok(p.path(), &url_args("plan", &["--name", "init"]));
     ok(p.path(), &url_args("apply", &[]));
-    write(
-        p.path(),
+    p.write(
+        "schema.kdl",
         &SCHEMA.replace(
             "    column at DateTime",
             "    column source String\n    column at DateTime",
@@ -146,5 +137,5 @@ fn a_change_between_planning_and_deploying_stops_apply() {
         out.contains("events: column status: expected LowCardinality(String), found String"),
         "{out}"
     );
-    assert_eq!(columns(&db, "events"), "['id','status','at']");
+    assert_eq!(columns(db, "events"), "['id','status','at']");
 }

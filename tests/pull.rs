@@ -4,9 +4,8 @@
 
 mod support;
 
+use support::Project;
 use support::cli::{chplan, ok, text};
-
-use std::path::Path;
 
 fn q(sql: &str) -> String {
     support::clickhouse().exec(sql).trim().to_owned()
@@ -42,17 +41,13 @@ const HAND_MADE: &[&str] = &[
     "CREATE VIEW {db}.recent AS SELECT id, kind FROM {db}.events WHERE at > now() - INTERVAL 1 DAY",
 ];
 
-fn project(dir: &Path, db: &str) {
-    std::fs::write(dir.join("chplan.kdl"), format!("database {db}\n")).unwrap();
-}
-
 #[test]
 fn a_pulled_database_is_rebuilt_exactly() {
     let source = support::clickhouse().fresh_database("pull_src");
     for sql in HAND_MADE {
         q(&sql.replace("{db}", &source));
     }
-    let dir = tempfile::tempdir().unwrap();
+    let mut dir = Project::empty();
     let out = ok(dir.path(), &url_args("pull", &["--database", &source]));
     assert!(out.contains("pulled 4 object(s)"), "{out}");
     assert!(!out.contains("warning"), "{out}");
@@ -61,7 +56,7 @@ fn a_pulled_database_is_rebuilt_exactly() {
     assert!(again.contains("0 new, 0 updated, 4 unchanged"), "{again}");
 
     let target = support::clickhouse().fresh_database("pull_dst");
-    project(dir.path(), &target);
+    dir.set_database(&target);
     ok(dir.path(), &["check"]);
     ok(dir.path(), &["plan", "--name", "adopt"]);
     ok(dir.path(), &url_args("apply", &[]));
@@ -83,7 +78,7 @@ fn pulling_an_existing_database_adopts_it_without_changes() {
     for sql in HAND_MADE {
         q(&sql.replace("{db}", &db));
     }
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::empty();
     ok(dir.path(), &url_args("pull", &["--database", &db]));
     // Planned against the database it came from: nothing to do.
     let out = ok(dir.path(), &url_args("plan", &["--name", "adopt"]));
@@ -99,8 +94,8 @@ fn one_table_is_refreshed_as_externally_managed() {
     q(&format!(
         "CREATE TABLE {db}.other (x UInt8) ENGINE = MergeTree ORDER BY x"
     ));
-    let dir = tempfile::tempdir().unwrap();
-    project(dir.path(), &db);
+    let mut dir = Project::empty();
+    dir.set_database(&db);
     let args = url_args("pull", &["--table", "orders", "--externally-managed"]);
     ok(dir.path(), &args);
     let kdl = std::fs::read_to_string(dir.path().join("schemas/orders.kdl")).unwrap();
@@ -131,7 +126,7 @@ fn what_chplan_cannot_express_is_reported() {
         "CREATE TABLE {db}.stats (a UInt32 STATISTICS(tdigest)) ENGINE = MergeTree ORDER BY a \
          SETTINGS allow_experimental_statistics = 1"
     ));
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::empty();
     let out = ok(dir.path(), &url_args("pull", &["--database", &db]));
     assert!(
         out.contains("warning: inner_mv: not pulled: materialized view without a TO table"),

@@ -2,7 +2,7 @@
 //! tables created on real ClickHouse 26.9 (chfront), pulled, planned from nothing, applied to
 //! a fresh database and compared with the original.
 //!
-//! `sample` runs a fixed part of the corpus in the normal suite; `whole_corpus` (ignored, run
+//! `sample` runs a fixed part of the corpus in the normal suite; `benches/pull_corpus.rs` (run
 //! by `scripts/bench-pull`) runs all of it and prints the figures and the leading causes.
 
 mod support;
@@ -22,7 +22,7 @@ fn sample() {
     let report = harness::run(support::clickhouse(), &rows, 2);
     let text = report.render(15);
     println!("{text}");
-    write_details(&report);
+    harness::write_details(&report);
     assert!(report.ran() > 0, "{text}");
     // Measured on 2026-11-22 (ClickHouse 26.9.2, chDB 26.9.0): 176 of the 179 sample tables
     // that run on their own come back identical (98.3%). Fewer is a regression.
@@ -30,29 +30,4 @@ fn sample() {
         report.identical() >= MIN_IDENTICAL,
         "identical tables fell below the measured level ({MIN_IDENTICAL}):\n{text}"
     );
-}
-
-#[test]
-#[ignore = "the whole corpus takes minutes: scripts/bench-pull"]
-fn whole_corpus() {
-    let rows = harness::load();
-    let workers = std::env::var("PULL_CORPUS_WORKERS")
-        .ok()
-        .and_then(|w| w.parse().ok())
-        .unwrap_or(2);
-    let top = std::env::var("PULL_CORPUS_TOP")
-        .ok()
-        .and_then(|w| w.parse().ok())
-        .unwrap_or(25);
-    let report = harness::run(support::clickhouse(), &rows, workers);
-    println!("{}", report.render(top));
-    write_details(&report);
-}
-
-/// With `PULL_CORPUS_DETAILS=FILE`, every statement that did not give an identical table, with
-/// its cause and details, is written to FILE.
-fn write_details(report: &harness::Report) {
-    if let Some(path) = std::env::var_os("PULL_CORPUS_DETAILS") {
-        std::fs::write(&path, report.details()).expect("write the details file");
-    }
 }

@@ -3,12 +3,11 @@
 
 mod support;
 
+use support::Project;
 use support::cli::{fails, ok, text};
 
 use std::path::Path;
 use std::process::Command;
-
-use tempfile::TempDir;
 
 const EVENTS: &str = r#"
 table events version="0.1" {
@@ -25,25 +24,6 @@ table users {
     order-by id
 }
 "#;
-
-/// A project for `database` with the given schema files.
-fn project(database: &str, files: &[(&str, &str)]) -> TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("chplan.kdl"),
-        format!("database {database}\n"),
-    )
-    .unwrap();
-    std::fs::create_dir(dir.path().join("schemas")).unwrap();
-    write_schemas(dir.path(), files);
-    dir
-}
-
-fn write_schemas(dir: &Path, files: &[(&str, &str)]) {
-    for (name, text) in files {
-        std::fs::write(dir.join("schemas").join(name), text).unwrap();
-    }
-}
 
 fn apply(dir: &Path, extra: &[&str]) -> String {
     let url = support::clickhouse().url();
@@ -103,8 +83,7 @@ fn edit_plan(dir: &Path, id: &str, from: &str, to: &str) {
 #[test]
 fn applies_plans_in_order_and_keeps_rows() {
     let db = unique_database("runner_cycle");
-    let p = project(&db, &[("events.kdl", EVENTS)]);
-    ok(p.path(), &["plan", "--name", "init"]);
+    let p = Project::new(&db).schema("events.kdl", EVENTS).plan("init");
     let out = apply(p.path(), &[]);
     assert!(out.contains("ok  create-table:events_0_1"), "{out}");
     assert_eq!(columns(&db, "events_0_1"), "['id','name']");
@@ -112,15 +91,12 @@ fn applies_plans_in_order_and_keeps_rows() {
         "INSERT INTO {db}.events_0_1 VALUES ('a', 'x'), ('b', 'y')"
     ));
 
-    write_schemas(
-        p.path(),
-        &[(
-            "events.kdl",
-            &EVENTS.replace(
-                "column name String",
-                "column name String\n    column status String",
-            ),
-        )],
+    p.write(
+        "events.kdl",
+        &EVENTS.replace(
+            "column name String",
+            "column name String\n    column status String",
+        ),
     );
     ok(p.path(), &["plan", "--name", "add_status"]);
     let status = ok(p.path(), &["status", "--url", support::clickhouse().url()]);
@@ -144,8 +120,7 @@ fn applies_plans_in_order_and_keeps_rows() {
 #[test]
 fn dry_run_changes_nothing() {
     let db = unique_database("runner_dry");
-    let p = project(&db, &[("events.kdl", EVENTS)]);
-    ok(p.path(), &["plan", "--name", "init"]);
+    let p = Project::new(&db).schema("events.kdl", EVENTS).plan("init");
     let out = apply(p.path(), &["--dry-run"]);
     assert!(out.contains("CREATE TABLE IF NOT EXISTS"), "{out}");
     assert!(out.contains("nothing was changed"), "{out}");
@@ -160,8 +135,10 @@ fn dry_run_changes_nothing() {
 #[test]
 fn a_failed_operation_is_resumed_after_the_fix() {
     let db = unique_database("runner_resume");
-    let p = project(&db, &[("events.kdl", EVENTS), ("users.kdl", USERS)]);
-    ok(p.path(), &["plan", "--name", "init"]);
+    let p = Project::new(&db)
+        .schema("events.kdl", EVENTS)
+        .schema("users.kdl", USERS)
+        .plan("init");
     let yaml = std::fs::read_to_string(plan_file(p.path(), "0001_init")).unwrap();
     // The second operation (tables come in name order: events_0_1, users).
     let good = format!("CREATE TABLE IF NOT EXISTS `{db}`.`users`");
@@ -219,8 +196,7 @@ fn a_failed_operation_is_resumed_after_the_fix() {
 #[test]
 fn changed_sql_of_an_applied_operation_is_refused() {
     let db = unique_database("runner_changed");
-    let p = project(&db, &[("events.kdl", EVENTS)]);
-    ok(p.path(), &["plan", "--name", "init"]);
+    let p = Project::new(&db).schema("events.kdl", EVENTS).plan("init");
     apply(p.path(), &[]);
     edit_plan(p.path(), "0001_init", "ORDER BY id", "ORDER BY (id, name)");
     let out = apply_fails(p.path(), &[]);
@@ -237,19 +213,18 @@ fn changed_sql_of_an_applied_operation_is_refused() {
 #[test]
 fn destructive_operations_need_approval() {
     let db = unique_database("runner_destructive");
-    let p = project(&db, &[("events.kdl", EVENTS), ("users.kdl", USERS)]);
-    ok(p.path(), &["plan", "--name", "init"]);
+    let p = Project::new(&db)
+        .schema("events.kdl", EVENTS)
+        .schema("users.kdl", USERS)
+        .plan("init");
     apply(p.path(), &[]);
-    std::fs::remove_file(p.path().join("schemas/users.kdl")).unwrap();
-    write_schemas(
-        p.path(),
-        &[(
-            "events.kdl",
-            &EVENTS.replace(
-                "column name String",
-                "column name String\n    column status String",
-            ),
-        )],
+    p.remove("users.kdl");
+    p.write(
+        "events.kdl",
+        &EVENTS.replace(
+            "column name String",
+            "column name String\n    column status String",
+        ),
     );
     ok(p.path(), &["plan", "--name", "drop_users", "--yes-all"]);
 
@@ -274,18 +249,14 @@ fn destructive_operations_need_approval() {
 #[test]
 fn a_held_lock_stops_a_second_apply() {
     let db = unique_database("runner_lock");
-    let p = project(&db, &[("events.kdl", EVENTS)]);
-    ok(p.path(), &["plan", "--name", "init"]);
+    let p = Project::new(&db).schema("events.kdl", EVENTS).plan("init");
     apply(p.path(), &[]);
-    write_schemas(
-        p.path(),
-        &[(
-            "events.kdl",
-            &EVENTS.replace(
-                "column name String",
-                "column name String\n    column status String",
-            ),
-        )],
+    p.write(
+        "events.kdl",
+        &EVENTS.replace(
+            "column name String",
+            "column name String\n    column status String",
+        ),
     );
     ok(p.path(), &["plan", "--name", "add_status"]);
 
@@ -314,20 +285,14 @@ fn a_held_lock_stops_a_second_apply() {
 #[test]
 fn concurrent_applies_do_not_interleave() {
     let db = unique_database("runner_concurrent");
-    let tables: Vec<(String, String)> = (0..6)
-        .map(|i| {
-            (
-                format!("t{i}.kdl"),
-                format!("table t{i} {{\n    column id UInt64\n    order-by id\n}}\n"),
-            )
-        })
-        .collect();
-    let files: Vec<(&str, &str)> = tables
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
-        .collect();
-    let p = project(&db, &files);
-    ok(p.path(), &["plan", "--name", "init"]);
+    let mut p = Project::new(&db);
+    for i in 0..6 {
+        p = p.schema(
+            &format!("t{i}.kdl"),
+            &format!("table t{i} {{\n    column id UInt64\n    order-by id\n}}\n"),
+        );
+    }
+    let p = p.plan("init");
     // Both runners need the runner's tables; the first apply of a database creates them, and
     // creation is idempotent, so the race starts from an existing, empty database.
     q(&format!("CREATE DATABASE {db}"));
@@ -364,8 +329,7 @@ fn concurrent_applies_do_not_interleave() {
 #[test]
 fn a_restarted_backfill_empties_its_target_first() {
     let db = unique_database("runner_backfill");
-    let p = project(&db, &[("events.kdl", EVENTS)]);
-    ok(p.path(), &["plan", "--name", "init"]);
+    let p = Project::new(&db).schema("events.kdl", EVENTS).plan("init");
     apply(p.path(), &[]);
     q(&format!(
         "INSERT INTO {db}.events_0_1 VALUES ('a', 'x'), ('b', 'y'), ('c', 'z')"
@@ -373,7 +337,7 @@ fn a_restarted_backfill_empties_its_target_first() {
     let bumped = EVENTS
         .replace(r#"version="0.1""#, r#"version="0.2""#)
         .replace("order-by id", "order-by name id");
-    write_schemas(p.path(), &[("events.kdl", &bumped)]);
+    p.write("events.kdl", &bumped);
     ok(p.path(), &["plan", "--name", "reorder", "--yes-all"]);
     // The backfill fails after part of the rows were copied: its INSERT is broken, and one
     // row is copied by hand, as an interrupted INSERT ... SELECT would leave it.
@@ -397,8 +361,7 @@ fn a_restarted_backfill_empties_its_target_first() {
 fn a_runner_killed_during_a_backfill_ends_with_the_right_rows() {
     let db = unique_database("runner_killed");
     let big = "table big version=\"0.1\" {\n    column n UInt64\n    column s String\n    order-by n\n}\n";
-    let p = project(&db, &[("big.kdl", big)]);
-    ok(p.path(), &["plan", "--name", "init"]);
+    let p = Project::new(&db).schema("big.kdl", big).plan("init");
     apply(p.path(), &[]);
     let rows = 6_000_000u64;
     q(&format!(
@@ -407,7 +370,7 @@ fn a_runner_killed_during_a_backfill_ends_with_the_right_rows() {
     let bumped = big
         .replace("version=\"0.1\"", "version=\"0.2\"")
         .replace("order-by n", "order-by s n");
-    write_schemas(p.path(), &[("big.kdl", &bumped)]);
+    p.write("big.kdl", &bumped);
     ok(p.path(), &["plan", "--name", "reorder", "--yes-all"]);
 
     let url = support::clickhouse().url().to_string();

@@ -4,11 +4,10 @@
 
 mod support;
 
+use support::Project;
 use support::cli::{chplan, fails, ok, text};
 
 use std::path::Path;
-
-use tempfile::TempDir;
 
 const EXTERNAL: &str = r#"
 table ext_orders {
@@ -50,30 +49,23 @@ table users {
 
 /// A project for a fresh database holding the externally-managed table, with everything
 /// planned and applied.
-fn applied_project(prefix: &str) -> (TempDir, String) {
+fn applied_project(prefix: &str) -> (Project, String) {
     let db = support::clickhouse().fresh_database(prefix);
     q(&format!(
         "CREATE TABLE {db}.ext_orders (order_id UInt64, customer_id UInt64) \
          ENGINE = MergeTree ORDER BY order_id"
     ));
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("chplan.kdl"), format!("database {db}\n")).unwrap();
-    std::fs::create_dir(dir.path().join("schemas")).unwrap();
-    write_schema(
-        dir.path(),
-        "schema.kdl",
-        &format!("{EXTERNAL}{EVENTS}{USERS}"),
-    );
-    ok(dir.path(), &["plan", "--name", "init"]);
-    let out = ok(dir.path(), &apply_args(&[]));
+    let p = Project::new(&db)
+        .schema("schema.kdl", &format!("{EXTERNAL}{EVENTS}{USERS}"))
+        .plan("init");
+    let out = ok(p.path(), &apply_args(&[]));
     assert!(out.contains("ok  create-table:events_0_1"), "{out}");
-    (dir, db)
+    (p, db)
 }
 
 /// Plans a change to `users` only: a pending plan that leaves `events_0_1` and the view alone.
-fn plan_users_change(dir: &Path) {
-    write_schema(
-        dir,
+fn plan_users_change(p: &Project) {
+    p.write(
         "schema.kdl",
         &format!(
             "{EXTERNAL}{EVENTS}{}",
@@ -83,11 +75,7 @@ fn plan_users_change(dir: &Path) {
             )
         ),
     );
-    ok(dir, &["plan", "--name", "users_email"]);
-}
-
-fn write_schema(dir: &Path, name: &str, text: &str) {
-    std::fs::write(dir.join("schemas").join(name), text).unwrap();
+    ok(p.path(), &["plan", "--name", "users_email"]);
 }
 
 fn apply_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
@@ -113,8 +101,9 @@ fn columns(db: &str, table: &str) -> String {
 
 /// With a pending plan, apply refuses, names `expected` and applies nothing; status names it
 /// too and exits 1.
-fn assert_refused(dir: &Path, db: &str, expected: &str) {
-    plan_users_change(dir);
+fn assert_refused(p: &Project, db: &str, expected: &str) {
+    plan_users_change(p);
+    let dir = p.path();
     let out = fails(dir, &apply_args(&[]));
     assert!(out.contains(expected), "{expected} not in:\n{out}");
     assert!(out.contains("nothing was applied"), "{out}");
@@ -133,7 +122,7 @@ fn an_untouched_database_has_no_drift() {
     assert!(out.contains("no drift"), "{out}");
     assert!(out.contains("nothing to do"), "{out}");
 
-    plan_users_change(p.path());
+    plan_users_change(&p);
     let out = ok(p.path(), &apply_args(&[]));
     assert!(out.contains("drift: no drift"), "{out}");
     assert_eq!(columns(&db, "users"), "['id','email']");
@@ -146,7 +135,7 @@ fn an_added_column_stops_the_next_apply() {
         "ALTER TABLE {db}.events_0_1 ADD COLUMN extra String"
     ));
     assert_refused(
-        p.path(),
+        &p,
         &db,
         "events_0_1: column extra: not in the state (found String)",
     );
@@ -159,7 +148,7 @@ fn a_changed_type_stops_the_next_apply() {
         "ALTER TABLE {db}.events_0_1 MODIFY COLUMN status String"
     ));
     assert_refused(
-        p.path(),
+        &p,
         &db,
         "events_0_1: column status: expected LowCardinality(String), found String",
     );
@@ -172,7 +161,7 @@ fn a_changed_default_stops_the_next_apply() {
         "ALTER TABLE {db}.events_0_1 MODIFY COLUMN n UInt32 DEFAULT 3"
     ));
     assert_refused(
-        p.path(),
+        &p,
         &db,
         "events_0_1: column n: default: expected DEFAULT 1+1, found DEFAULT 3",
     );
@@ -182,7 +171,7 @@ fn a_changed_default_stops_the_next_apply() {
 fn a_dropped_view_stops_the_next_apply() {
     let (p, db) = applied_project("drift_view");
     q(&format!("DROP VIEW {db}.by_status"));
-    assert_refused(p.path(), &db, "by_status: missing (expected a view)");
+    assert_refused(&p, &db, "by_status: missing (expected a view)");
 }
 
 #[test]
@@ -193,7 +182,7 @@ fn a_changed_view_stops_the_next_apply() {
         "CREATE VIEW {db}.by_status AS SELECT status, count() AS c FROM {db}.events_0_1 \
          WHERE n > 0 GROUP BY status"
     ));
-    assert_refused(p.path(), &db, "by_status: SELECT: expected");
+    assert_refused(&p, &db, "by_status: SELECT: expected");
 }
 
 #[test]
@@ -221,7 +210,7 @@ fn a_materialized_view_writing_elsewhere_stops_the_next_apply() {
          SELECT status, toUInt64(1) AS c FROM {db}.events_0_1"
     ));
     assert_refused(
-        p.path(),
+        &p,
         &db,
         "counts_mv: target: expected TO counts, found TO counts_copy",
     );
@@ -265,7 +254,7 @@ fn formatting_externally_managed_and_unmanaged_changes_are_not_drift() {
     let status = ok(p.path(), &status_args());
     assert!(status.contains("drift: up to date, no drift"), "{status}");
 
-    plan_users_change(p.path());
+    plan_users_change(&p);
     let out = ok(p.path(), &apply_args(&[]));
     assert!(out.contains("drift: no drift"), "{out}");
     assert_eq!(columns(&db, "users"), "['id','email']");
@@ -279,8 +268,7 @@ fn an_object_the_plan_creates_must_not_exist_with_another_shape() {
     q(&format!(
         "CREATE TABLE {db}.orders (id String) ENGINE = MergeTree ORDER BY id"
     ));
-    write_schema(
-        p.path(),
+    p.write(
         "orders.kdl",
         "table orders {\n    column id UInt64\n    order-by id\n}\n",
     );
@@ -334,16 +322,15 @@ fn golden_scenarios_have_no_drift_after_apply() {
 
 fn golden_scenario(dir: &Path, config: &str) -> Result<(), String> {
     let db = support::clickhouse().fresh_database("drift_golden");
-    let project = tempfile::tempdir().unwrap();
-    let p = project.path();
     let old_db = config
         .lines()
         .find_map(|l| l.trim().strip_prefix("database "))
         .ok_or("no database in chplan.kdl")?
         .trim()
         .to_owned();
-    std::fs::write(p.join("chplan.kdl"), config.replace(&old_db, &db)).unwrap();
-    copy_dir(&dir.join("before/schemas"), &p.join("schemas"));
+    let project = Project::with_config(&db, &config.replace(&old_db, &db));
+    project.replace_schemas(&dir.join("before/schemas"));
+    let p = project.path();
     if let Ok(setup) = std::fs::read_to_string(dir.join("setup.sql")) {
         for statement in setup.split(';').filter(|s| !s.trim().is_empty()) {
             let reply = support::clickhouse().request(statement, &[("database", &db)], &[]);
@@ -367,8 +354,7 @@ fn golden_scenario(dir: &Path, config: &str) -> Result<(), String> {
     };
     for (step, schemas) in [("before", "before/schemas"), ("after", "after/schemas")] {
         if step == "after" {
-            std::fs::remove_dir_all(p.join("schemas")).unwrap();
-            copy_dir(&dir.join(schemas), &p.join("schemas"));
+            project.replace_schemas(&dir.join(schemas));
         }
         let mut args = vec!["plan", "--name", step, "--yes-destructive"];
         args.extend(options.iter().map(String::as_str));
@@ -384,18 +370,4 @@ fn golden_scenario(dir: &Path, config: &str) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    // A scenario starting from nothing has no `before/schemas`.
-    let Ok(entries) = std::fs::read_dir(from) else {
-        return;
-    };
-    for entry in entries {
-        let entry = entry.unwrap();
-        if entry.path().is_file() {
-            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
-        }
-    }
 }

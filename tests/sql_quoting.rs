@@ -7,15 +7,13 @@ mod support;
 use chplan::back::planner;
 use chplan::front::compile::compile;
 use chplan::front::diag::Diagnostics;
+use support::Project;
 
 #[test]
 fn comments_and_names_survive_the_round_trip() {
     let ch = support::clickhouse();
-    let db = ch.fresh_database("quoting");
-    let dir = tempfile::tempdir().unwrap();
-    let project = dir.path();
-    std::fs::write(project.join("chplan.kdl"), format!("database {db}\n")).unwrap();
-    std::fs::create_dir(project.join("schemas")).unwrap();
+    let dir = Project::fresh("quoting");
+    let (project, db) = (dir.path(), dir.database());
     // Raw KDL strings, so the text below is exactly what the column comment must be.
     let comment = r#"it's a "quoted" `tick` \n and a \ backslash"#;
     let table_comment = "line one\nline two: 'quoted'";
@@ -31,7 +29,7 @@ fn comments_and_names_survive_the_round_trip() {
 "##,
         table_comment.replace('\n', "\n        ")
     );
-    std::fs::write(project.join("schemas/t.kdl"), kdl).unwrap();
+    dir.write("t.kdl", &kdl);
     let c = compile(project);
     assert!(!c.diags.has_errors(), "{:?}", c.diags.sorted());
     let mut diags = Diagnostics::default();

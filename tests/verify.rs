@@ -3,11 +3,10 @@
 
 mod support;
 
+use support::Project;
 use support::cli::{fails, ok};
 
 use std::path::Path;
-
-use tempfile::TempDir;
 
 fn url_args<'a>(command: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut v = vec![command, "--url", support::clickhouse().url()];
@@ -20,26 +19,8 @@ fn q(sql: &str) -> String {
 }
 
 /// The repository's example project (several plans' worth of schema), copied.
-fn example() -> TempDir {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&root.join("schemas"), &dir.path().join("schemas"));
-    copy_dir(&root.join("migrations"), &dir.path().join("migrations"));
-    std::fs::copy(root.join("chplan.kdl"), dir.path().join("chplan.kdl")).unwrap();
-    dir
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
+fn example() -> Project {
+    Project::copy_of(Path::new(env!("CARGO_MANIFEST_DIR")))
 }
 
 fn scratch_databases() -> String {
@@ -125,16 +106,9 @@ fn a_plan_that_builds_another_shape_than_it_claims_is_caught() {
 #[test]
 fn externally_managed_tables_get_stand_ins() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden/plan/010-externally-managed");
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        root.join("before/chplan.kdl"),
-        dir.path().join("chplan.kdl"),
-    )
-    .unwrap();
-    copy_dir(&root.join("before/schemas"), &dir.path().join("schemas"));
+    let dir = Project::copy_of(&root.join("before"));
     ok(dir.path(), &["plan", "--name", "before"]);
-    std::fs::remove_dir_all(dir.path().join("schemas")).unwrap();
-    copy_dir(&root.join("after/schemas"), &dir.path().join("schemas"));
+    dir.replace_schemas(&root.join("after/schemas"));
     ok(dir.path(), &["plan", "--name", "after"]);
     let out = ok(dir.path(), &url_args("verify", &[]));
     assert!(

@@ -1,12 +1,15 @@
 //! How version-bump decisions are taken: declared in the schema, from flags, or asked; and
 //! refused when nobody decided. (The plans themselves run on ClickHouse in golden_plan.)
 
+mod support;
+
 use std::path::Path;
 
 use chplan::back::planner::{self, PlanOptions, Prompter};
 use chplan::front::compile::compile;
 use chplan::front::diag::{Code, Diagnostics};
 use chplan_runner::artifacts::plan::OpKind;
+use support::Project;
 
 const BEFORE: &str = r#"table aircraft version="0.0" {
     column icao24 String
@@ -16,18 +19,16 @@ const BEFORE: &str = r#"table aircraft version="0.0" {
 }
 "#;
 
-fn project(after: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("chplan.kdl"), "database shop\n").unwrap();
-    std::fs::create_dir(dir.path().join("schemas")).unwrap();
-    std::fs::write(dir.path().join("schemas/a.kdl"), BEFORE).unwrap();
+/// `BEFORE` planned (through the library, as `chplan plan` does), then `after` in its place.
+fn project(after: &str) -> Project {
+    let dir = Project::new("shop").schema("a.kdl", BEFORE);
     let c = compile(dir.path());
     let mut diags = Diagnostics::default();
     let p = planner::plan(&c, "init", &mut diags).unwrap();
     planner::migrations(&c, c.project.config.as_ref().unwrap())
         .write_plan(&p.plan.unwrap(), &p.new, None)
         .unwrap();
-    std::fs::write(dir.path().join("schemas/a.kdl"), after).unwrap();
+    dir.write("a.kdl", after);
     dir
 }
 

@@ -3,7 +3,7 @@
 //! pulled, planned from nothing, applied to a fresh database B, and compared.
 //!
 //! Used by `tests/pull_corpus.rs`: a fixed sample in the normal test suite, the whole set by
-//! `scripts/bench-pull`. docs/pull.md has the figures.
+//! `benches/pull_corpus.rs` (`scripts/bench-pull`). docs/pull.md has the figures.
 //!
 //! For each statement:
 //!
@@ -42,7 +42,7 @@ use chplan_runner::client::{Client, ClientError, Endpoint};
 use chplan_runner::live::{self, Extra};
 use chplan_runner::runner::apply::{Applied, Options, apply};
 
-use crate::support::ClickHouse;
+use crate::support::{ClickHouse, Project};
 
 /// One candidate statement.
 #[derive(Debug, Clone)]
@@ -478,14 +478,7 @@ impl Run<'_> {
         target: &str,
         file: &chplan::back::kdl_writer::KdlFile,
     ) -> Result<(), (String, String)> {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        std::fs::write(
-            dir.path().join("chplan.kdl"),
-            format!("database {target}\n"),
-        )
-        .unwrap();
-        std::fs::create_dir(dir.path().join("schemas")).unwrap();
-        std::fs::write(dir.path().join("schemas").join(&file.name), &file.text).unwrap();
+        let dir = Project::new(target).schema(&file.name, &file.text);
 
         let c = chplan::front::compile::compile(dir.path());
         let first_error = |diags: &Diagnostics| {
@@ -663,6 +656,14 @@ fn part_of(table: &str, line: &str) -> String {
         }
     }
     what.to_owned()
+}
+
+/// With `PULL_CORPUS_DETAILS=FILE`, every statement that did not give an identical table, with
+/// its cause and details, is written to FILE.
+pub fn write_details(report: &Report) {
+    if let Some(path) = std::env::var_os("PULL_CORPUS_DETAILS") {
+        std::fs::write(&path, report.details()).expect("write the details file");
+    }
 }
 
 #[cfg(test)]

@@ -13,6 +13,10 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod project;
+
+#[allow(unused_imports)]
+pub use project::Project;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use chplan_runner::client::{Client, Endpoint, Request};
 use chplan_runner::runner::backfill_progress::{self, Display, Snapshot};
 
-use crate::support;
+use crate::support::{self, Project};
 
 fn client() -> Client {
     Client::new(Endpoint::parse(support::clickhouse().url(), None, None).unwrap())
@@ -154,15 +154,13 @@ fn watch_prints_one_summary_line_when_not_a_terminal() {
 fn apply_prints_a_backfill_summary_on_stderr() {
     let ch = support::clickhouse();
     let db = format!("progress_apply_{}", std::process::id());
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Project::new(&db);
     let schema = |version: &str, order: &str| {
         format!(
             "table big version=\"{version}\" {{\n    column id UInt64\n    column name String\n    order-by {order}\n}}\n"
         )
     };
-    std::fs::write(dir.path().join("chplan.kdl"), format!("database {db}\n")).unwrap();
-    std::fs::create_dir(dir.path().join("schemas")).unwrap();
-    let write = |text: String| std::fs::write(dir.path().join("schemas/big.kdl"), text).unwrap();
+    let write = |text: String| dir.write("big.kdl", &text);
     write(schema("0.1", "id"));
     chplan(dir.path(), &["plan", "--name", "init"]);
     chplan(dir.path(), &["apply", "--url", ch.url()]);
