@@ -20,7 +20,9 @@ use crate::back::planner::{self, PlanOptions, Prompter};
 use crate::db::live_base::base_state;
 use crate::front::compile::compile;
 use crate::front::diag::{Diagnostics, Format, render};
+use crate::front::ir::ProjectConfig;
 use chplan_clickhouse::sqltext::quote_ident;
+use chplan_runner::artifacts::plan::Plan;
 use chplan_runner::artifacts::state::State;
 use chplan_runner::client::{Client, Request};
 use chplan_runner::migrations::write_atomic;
@@ -184,6 +186,30 @@ pub fn round(
         let _ = writeln!(out, "dev: up to date");
         return Ok(Round::Synced);
     };
+    if !destructive_approved(&plan, options, out) {
+        return Ok(Round::NotApplied);
+    }
+    let root = &c.project.root;
+    let applied = apply(
+        client,
+        config,
+        root,
+        &planned.retained,
+        &plan,
+        &options.stop,
+        out,
+    )?;
+    if applied == Round::Synced {
+        *managed = Some(planned.new);
+        let _ = out.flush();
+    }
+    Ok(applied)
+}
+
+/// Destructive changes are never applied on a save alone: dev mode runs on every keystroke
+/// that is saved, so dropping data needs `--yes-all` or an answer at the terminal. Says why
+/// nothing was applied when the answer is no (or nobody can answer).
+fn destructive_approved(plan: &Plan, options: &mut DevOptions<'_>, out: &mut dyn Write) -> bool {
     let destructive: Vec<&str> = plan
         .operations
         .iter()
@@ -207,9 +233,24 @@ pub fn round(
                  at a terminal):\n  {}",
                 destructive.join("\n  ")
             );
-            return Ok(Round::NotApplied);
+            return false;
         }
     }
+    true
+}
+
+/// Runs the plan statement by statement, so that Ctrl-C or a failing statement stops before
+/// the rest: `Synced` only when every statement ran. Failing to create the database or to
+/// write a kept file ends `dev`; a failed statement is reported and waits for the next save.
+fn apply(
+    client: &Client,
+    config: &ProjectConfig,
+    root: &Path,
+    retained: &[(String, String)],
+    plan: &Plan,
+    stop: &AtomicBool,
+    out: &mut dyn Write,
+) -> Result<Round, String> {
     let create = format!(
         "CREATE DATABASE IF NOT EXISTS {}",
         quote_ident(&config.database)
@@ -217,13 +258,13 @@ pub fn round(
     client
         .exec(&create, None)
         .map_err(|e| format!("cannot create {}: {e}", config.database))?;
-    for (file, kdl) in &planned.retained {
-        let path = c.project.root.join(&config.schemas_dir).join(file);
+    for (file, kdl) in retained {
+        let path = root.join(&config.schemas_dir).join(file);
         write_atomic(&path, kdl.as_bytes())?;
         let _ = writeln!(out, "kept: {}/{file}", config.schemas_dir);
     }
     for op in &plan.operations {
-        if options.stop.load(Ordering::SeqCst) {
+        if stop.load(Ordering::SeqCst) {
             let _ = writeln!(out, "dev: stopped before: {}", op.description);
             return Ok(Round::NotApplied);
         }
@@ -238,7 +279,5 @@ pub fn round(
         }
         let _ = writeln!(out, "{}", op.description);
     }
-    *managed = Some(planned.new);
-    let _ = out.flush();
     Ok(Round::Synced)
 }

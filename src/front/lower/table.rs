@@ -79,59 +79,70 @@ pub fn lower_table(cx: &mut Cx, node: &KdlNode) -> Option<Table> {
             }
             seen.insert(kind, cx.name_span(child));
         }
-        match kind {
-            "column" => {
-                if let Some(c) = lower_column(cx, child) {
-                    table.columns.push(c);
-                }
-            }
-            "engine" => table.engine = lower_engine(cx, child),
-            "order-by" => table.order_by = expr_list(cx, child, "order-by id created_at"),
-            "primary-key" => table.primary_key = expr_list(cx, child, "primary-key id"),
-            "partition-by" => {
-                table.partition_by = single_text(cx, child, "partition-by \"toYYYYMM(created_at)\"")
-            }
-            "sample-by" => table.sample_by = single_text(cx, child, "sample-by \"intHash32(id)\""),
-            "ttl" => table.ttl = single_text(cx, child, "ttl \"created_at + INTERVAL 90 DAY\""),
-            "settings" => table.settings = lower_settings(cx, child),
-            "index" => {
-                if let Some(i) = lower_index(cx, child) {
-                    table.indexes.push(i);
-                }
-            }
-            "projection" => {
-                cx.check_props(child, &[]);
-                cx.check_arg_count(child, 2, "projection NAME \"SELECT ...\"");
-                cx.reject_children(child);
-                let usage = "projection by_name \"SELECT name, count() GROUP BY name\"";
-                let name = cx.required_string(child, 0, "name", usage);
-                let query = cx.required_text(child, 1, "query", usage);
-                if let (Some(name), Some(query)) = (name, query) {
-                    table.projections.push(Projection {
-                        name,
-                        query,
-                        span: cx.node_span(child),
-                    });
-                }
-            }
-            "constraint" => {
-                if let Some(c) = lower_constraint(cx, child) {
-                    table.constraints.push(c);
-                }
-            }
-            "comment" => {
-                table.comment = single_string(cx, child, "comment \"what this table holds\"")
-            }
-            "lifecycle" => {
-                if let Some(l) = lifecycle(cx, child) {
-                    table.lifecycle = l;
-                }
-            }
-            "replaces" => table.replaces = lower_replaces(cx, child),
-            _ => unknown_node(cx, child, "a table", TABLE_CHILDREN),
-        }
+        lower_table_child(cx, &mut table, child, kind);
     }
     Some(table)
+}
+
+/// One child node of a table into its field. The once-only kinds arrive here at most once
+/// (the caller reported and skipped repeats), so setting a field never overwrites another.
+fn lower_table_child(cx: &mut Cx, table: &mut Table, child: &KdlNode, kind: &str) {
+    match kind {
+        "column" => {
+            if let Some(c) = lower_column(cx, child) {
+                table.columns.push(c);
+            }
+        }
+        "engine" => table.engine = lower_engine(cx, child),
+        "order-by" => table.order_by = expr_list(cx, child, "order-by id created_at"),
+        "primary-key" => table.primary_key = expr_list(cx, child, "primary-key id"),
+        "partition-by" => {
+            table.partition_by = single_text(cx, child, "partition-by \"toYYYYMM(created_at)\"")
+        }
+        "sample-by" => table.sample_by = single_text(cx, child, "sample-by \"intHash32(id)\""),
+        "ttl" => table.ttl = single_text(cx, child, "ttl \"created_at + INTERVAL 90 DAY\""),
+        "settings" => table.settings = lower_settings(cx, child),
+        "index" => {
+            if let Some(i) = lower_index(cx, child) {
+                table.indexes.push(i);
+            }
+        }
+        "projection" => {
+            if let Some(p) = lower_projection(cx, child) {
+                table.projections.push(p);
+            }
+        }
+        "constraint" => {
+            if let Some(c) = lower_constraint(cx, child) {
+                table.constraints.push(c);
+            }
+        }
+        "comment" => table.comment = single_string(cx, child, "comment \"what this table holds\""),
+        "lifecycle" => {
+            if let Some(l) = lifecycle(cx, child) {
+                table.lifecycle = l;
+            }
+        }
+        "replaces" => table.replaces = lower_replaces(cx, child),
+        _ => unknown_node(cx, child, "a table", TABLE_CHILDREN),
+    }
+}
+
+/// A projection is a name and its query, both required: a projection with either missing is
+/// reported and left out rather than half-built.
+fn lower_projection(cx: &mut Cx, child: &KdlNode) -> Option<Projection> {
+    cx.check_props(child, &[]);
+    cx.check_arg_count(child, 2, "projection NAME \"SELECT ...\"");
+    cx.reject_children(child);
+    let usage = "projection by_name \"SELECT name, count() GROUP BY name\"";
+    let name = cx.required_string(child, 0, "name", usage);
+    let query = cx.required_text(child, 1, "query", usage);
+    let (name, query) = (name?, query?);
+    Some(Projection {
+        name,
+        query,
+        span: cx.node_span(child),
+    })
 }
 
 fn lower_column(cx: &mut Cx, node: &KdlNode) -> Option<Column> {

@@ -3,11 +3,11 @@
 use std::collections::BTreeMap;
 
 use crate::front::diag::{Code, Diagnostic, Diagnostics};
-use crate::front::ir::{Lifecycle, Spanned, Table, Text};
+use crate::front::ir::{Engine, Lifecycle, Spanned, Table, Text};
 use crate::front::kdl_values::kdl_string;
 use crate::front::source::Span;
 use crate::front::suggest;
-use chplan_clickhouse::engines;
+use chplan_clickhouse::engines::{self, EngineInfo};
 use chplan_clickhouse::sql::expr as sqlexpr;
 use chplan_clickhouse::sql::keys::{compact, encloses, key_items, without_directions};
 
@@ -24,6 +24,27 @@ pub fn check_table(t: &Table, diags: &mut Diagnostics) {
             .help("add at least one column: column id UInt64"),
         );
     }
+    check_duplicates(t, diags);
+
+    let columns: Vec<&str> = t.columns.iter().map(|c| c.name.value.as_str()).collect();
+    let cx = ColumnCx {
+        table: &t.name.value,
+        columns: &columns,
+    };
+    let merge_tree = check_engine(t, &cx, diags);
+    if merge_tree && t.order_by.is_none() && managed {
+        missing_order_by(t, &columns, diags);
+    }
+
+    check_expressions(t, &cx, diags);
+    check_primary_key_prefix(t, diags);
+    check_sample_in_key(t, diags);
+    check_projection_mode(t, diags);
+}
+
+/// Names within a table share one namespace per kind: a second column, index, projection or
+/// constraint of the same name would be refused by ClickHouse at CREATE.
+fn check_duplicates(t: &Table, diags: &mut Diagnostics) {
     duplicates(
         diags,
         "column",
@@ -48,33 +69,33 @@ pub fn check_table(t: &Table, diags: &mut Diagnostics) {
         t.constraints.iter().map(|c| &c.name),
         &t.name.value,
     );
+}
 
-    let columns: Vec<&str> = t.columns.iter().map(|c| c.name.value.as_str()).collect();
-    let cx = ColumnCx {
-        table: &t.name.value,
-        columns: &columns,
-    };
-    let merge_tree = check_engine(t, &cx, diags);
-    if merge_tree && t.order_by.is_none() && managed {
-        let engine = t
-            .engine
-            .as_ref()
-            .map(|e| e.name.value.as_str())
-            .unwrap_or(engines::DEFAULT_ENGINE);
-        let first = columns.first().copied().unwrap_or("id");
-        diags.push(
-            Diagnostic::error(
-                Code::MissingOrderBy,
-                t.name.span,
-                format!("{engine} table `{}` has no ORDER BY", t.name.value),
-            )
-            .label("needs order-by")
-            .help(format!(
-                "add `order-by {first}` (the columns most queries filter on), or `order-by \"tuple()\"` for no sorting"
-            )),
-        );
-    }
+/// MergeTree tables need a sorting key; the help proposes the first column so that the fix
+/// is one line (or `tuple()`, for no sorting).
+fn missing_order_by(t: &Table, columns: &[&str], diags: &mut Diagnostics) {
+    let engine = t
+        .engine
+        .as_ref()
+        .map(|e| e.name.value.as_str())
+        .unwrap_or(engines::DEFAULT_ENGINE);
+    let first = columns.first().copied().unwrap_or("id");
+    diags.push(
+        Diagnostic::error(
+            Code::MissingOrderBy,
+            t.name.span,
+            format!("{engine} table `{}` has no ORDER BY", t.name.value),
+        )
+        .label("needs order-by")
+        .help(format!(
+            "add `order-by {first}` (the columns most queries filter on), or `order-by \"tuple()\"` for no sorting"
+        )),
+    );
+}
 
+/// Every expression of the table may only name its own columns: keys (without their
+/// directions), partitioning, sampling, TTLs, defaults, indexes and constraints.
+fn check_expressions(t: &Table, cx: &ColumnCx, diags: &mut Diagnostics) {
     for e in t.order_by.iter().flat_map(|o| o.value.iter()) {
         let e = Text {
             value: without_directions(&e.value),
@@ -108,9 +129,6 @@ pub fn check_table(t: &Table, diags: &mut Diagnostics) {
     for c in &t.constraints {
         cx.check_expr(&c.expr, "constraint", diags);
     }
-    check_primary_key_prefix(t, diags);
-    check_sample_in_key(t, diags);
-    check_projection_mode(t, diags);
 }
 
 /// ClickHouse refuses a sampling expression that is not one of the primary key's expressions.
@@ -317,6 +335,22 @@ fn check_engine(t: &Table, cx: &ColumnCx, diags: &mut Diagnostics) -> bool {
         .map(|p| p.name)
         .chain(info.spec.raw_args.then_some("args"))
         .collect();
+    check_engine_params(engine, &info, &allowed, cx, diags);
+    check_engine_param_pairs(engine, info.replicated, diags);
+    check_engine_args(engine, &info, &allowed, cx, diags);
+    info.spec.merge_tree
+}
+
+/// Named parameters are checked against the engine's own list (`allowed`, which includes
+/// `args` for engines taking raw arguments): unknown ones are typos worth a suggestion,
+/// missing required ones would fail at CREATE, and column parameters must name columns.
+fn check_engine_params(
+    engine: &Engine,
+    info: &EngineInfo,
+    allowed: &[&str],
+    cx: &ColumnCx,
+    diags: &mut Diagnostics,
+) {
     for (key, value) in &engine.params {
         if !allowed.contains(&key.as_str()) {
             let help = suggest::did_you_mean(key, allowed.iter()).unwrap_or_else(|| {
@@ -362,8 +396,12 @@ fn check_engine(t: &Table, cx: &ColumnCx, diags: &mut Diagnostics) -> bool {
             _ => {}
         }
     }
-    if info.replicated
-        && engine.params.contains_key("zoo-path") != engine.params.contains_key("replica")
+}
+
+/// Parameters that ClickHouse only accepts together: a replicated engine's ZooKeeper path
+/// and replica name, and ReplacingMergeTree's `is_deleted` column with its version column.
+fn check_engine_param_pairs(engine: &Engine, replicated: bool, diags: &mut Diagnostics) {
+    if replicated && engine.params.contains_key("zoo-path") != engine.params.contains_key("replica")
     {
         diags.push(
             Diagnostic::error(
@@ -384,6 +422,17 @@ fn check_engine(t: &Table, cx: &ColumnCx, diags: &mut Diagnostics) -> bool {
             .help("add ver=COLUMN (the version column rows are deduplicated by)"),
         );
     }
+}
+
+/// Positional arguments are column names for the engines that take columns that way
+/// (`SummingMergeTree`); every other engine takes named parameters only.
+fn check_engine_args(
+    engine: &Engine,
+    info: &EngineInfo,
+    allowed: &[&str],
+    cx: &ColumnCx,
+    diags: &mut Diagnostics,
+) {
     if !engine.args.is_empty() {
         if info.spec.column_args {
             for a in &engine.args {
@@ -404,7 +453,6 @@ fn check_engine(t: &Table, cx: &ColumnCx, diags: &mut Diagnostics) -> bool {
             );
         }
     }
-    info.spec.merge_tree
 }
 
 /// The expressions of a `tuple(a DESC, b)` key item (how ClickHouse prints `(a DESC, b)`),

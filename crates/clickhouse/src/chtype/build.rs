@@ -58,16 +58,7 @@ pub(crate) fn build(expr: &TypeExpr) -> Result<DataType> {
         F::IPv6 => no_args(expr, D::IPv6)?,
         F::Date => no_args(expr, D::Date)?,
         F::Date32 => no_args(expr, D::Date32)?,
-        F::Time => {
-            if let Some(a) = args.first() {
-                return err(
-                    "`Time` takes no time zone",
-                    a.span(),
-                    "remove the argument; use DateTime for a point in time with a time zone",
-                );
-            }
-            D::Time
-        }
+        F::Time => time(args)?,
         F::Nothing => no_args(expr, D::Nothing)?,
         F::Interval(u) => no_args(expr, D::Interval(u))?,
         F::Geo(g) => no_args(expr, D::Geo(g))?,
@@ -78,14 +69,7 @@ pub(crate) fn build(expr: &TypeExpr) -> Result<DataType> {
             _ => date_time(expr, args)?,
         },
         F::DateTime64 => date_time64(expr, args)?,
-        F::Time64 => {
-            arity(expr, args, 0, 1, "an optional precision")?;
-            let precision = match args.first() {
-                Some(a) => sub_second_precision(a)?,
-                None => 3,
-            };
-            D::Time64 { precision }
-        }
+        F::Time64 => time64(expr, args)?,
         F::Decimal => decimal(expr, args)?,
         F::Decimal32 => decimal_n(expr, args, 9)?,
         F::Decimal64 => decimal_n(expr, args, 18)?,
@@ -94,32 +78,11 @@ pub(crate) fn build(expr: &TypeExpr) -> Result<DataType> {
         F::Enum => super::enums::build_enum(expr, args, None)?,
         F::Enum8 => super::enums::build_enum(expr, args, Some(8))?,
         F::Enum16 => super::enums::build_enum(expr, args, Some(16))?,
-        F::Nullable => {
-            let (inner, span) = single_type(expr, args)?;
-            if !inner.can_be_inside_nullable() {
-                return err(
-                    format!("`{inner}` cannot be inside `Nullable`"),
-                    span,
-                    nullable_help(&inner),
-                );
-            }
-            D::Nullable(Box::new(inner))
-        }
+        F::Nullable => nullable(expr, args)?,
         F::LowCardinality => low_cardinality(expr, args)?,
         F::Array => D::Array(Box::new(single_type(expr, args)?.0)),
         F::Tuple => tuple(args)?,
-        F::Map => {
-            arity(expr, args, 2, 2, "a key type and a value type")?;
-            let key = type_arg(&args[0])?;
-            if key.is_nullable() {
-                return err(
-                    format!("a Map key cannot be `{key}`"),
-                    args[0].span(),
-                    "use a non-Nullable key type",
-                );
-            }
-            D::Map(Box::new(key), Box::new(type_arg(&args[1])?))
-        }
+        F::Map => map(expr, args)?,
         F::Nested => nested(expr, args)?,
         F::Variant => variant(expr, args)?,
         F::Dynamic => dynamic(args)?,
@@ -128,6 +91,57 @@ pub(crate) fn build(expr: &TypeExpr) -> Result<DataType> {
         F::SimpleAggregateFunction => D::SimpleAggregateFunction(aggregate(expr, args, true)?),
         F::QBit => qbit(expr, args)?,
     })
+}
+
+/// `Time` is a time of day: a time zone argument (as `DateTime` takes) is a mistake worth
+/// pointing at DateTime for, not a silently ignored argument.
+fn time(args: &[Arg]) -> Result<DataType> {
+    if let Some(a) = args.first() {
+        return err(
+            "`Time` takes no time zone",
+            a.span(),
+            "remove the argument; use DateTime for a point in time with a time zone",
+        );
+    }
+    Ok(DataType::Time)
+}
+
+/// `Time64` takes only its sub-second precision, which defaults to milliseconds.
+fn time64(expr: &TypeExpr, args: &[Arg]) -> Result<DataType> {
+    arity(expr, args, 0, 1, "an optional precision")?;
+    let precision = match args.first() {
+        Some(a) => sub_second_precision(a)?,
+        None => 3,
+    };
+    Ok(DataType::Time64 { precision })
+}
+
+/// ClickHouse refuses some types inside `Nullable` (composites, `LowCardinality`, a second
+/// `Nullable`); the help says how to write what was meant.
+fn nullable(expr: &TypeExpr, args: &[Arg]) -> Result<DataType> {
+    let (inner, span) = single_type(expr, args)?;
+    if !inner.can_be_inside_nullable() {
+        return err(
+            format!("`{inner}` cannot be inside `Nullable`"),
+            span,
+            nullable_help(&inner),
+        );
+    }
+    Ok(DataType::Nullable(Box::new(inner)))
+}
+
+/// ClickHouse refuses Nullable map keys.
+fn map(expr: &TypeExpr, args: &[Arg]) -> Result<DataType> {
+    arity(expr, args, 2, 2, "a key type and a value type")?;
+    let key = type_arg(&args[0])?;
+    if key.is_nullable() {
+        return err(
+            format!("a Map key cannot be `{key}`"),
+            args[0].span(),
+            "use a non-Nullable key type",
+        );
+    }
+    Ok(DataType::Map(Box::new(key), Box::new(type_arg(&args[1])?)))
 }
 
 fn nullable_help(inner: &DataType) -> String {

@@ -27,45 +27,12 @@ impl Display for DataType {
             }
             D::Time64 { precision } => write!(f, "Time64({precision})"),
             D::Decimal { precision, scale } => write!(f, "Decimal({precision}, {scale})"),
-            D::Enum8(entries) | D::Enum16(entries) => {
-                write!(f, "{}(", self.name())?;
-                for (i, (name, value)) in entries.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write_quoted(f, name, '\'')?;
-                    write!(f, " = {value}")?;
-                }
-                f.write_char(')')
-            }
+            D::Enum8(entries) | D::Enum16(entries) => write_enum(f, self.name(), entries),
             D::Nullable(t) | D::LowCardinality(t) | D::Array(t) => {
                 write!(f, "{}({t})", self.name())
             }
-            D::Tuple(elems) => {
-                f.write_str("Tuple(")?;
-                for (i, (name, t)) in elems.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    if let Some(name) = name {
-                        write_ident(f, name)?;
-                        f.write_char(' ')?;
-                    }
-                    write!(f, "{t}")?;
-                }
-                f.write_char(')')
-            }
-            D::Nested(elems) => {
-                f.write_str("Nested(")?;
-                for (i, (name, t)) in elems.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write_ident(f, name)?;
-                    write!(f, " {t}")?;
-                }
-                f.write_char(')')
-            }
+            D::Tuple(elems) => write_tuple(f, elems),
+            D::Nested(elems) => write_nested(f, elems),
             D::Map(k, v) => write!(f, "Map({k}, {v})"),
             D::Variant(types) => {
                 f.write_str("Variant(")?;
@@ -88,6 +55,50 @@ impl Display for DataType {
             _ => f.write_str(self.name()),
         }
     }
+}
+
+/// Enum entries as ClickHouse prints them: names single-quoted with its escaping, then
+/// ` = value`, so that a declared enum compares equal to the server's spelling.
+fn write_enum(f: &mut Formatter<'_>, family: &str, entries: &[(String, i16)]) -> fmt::Result {
+    write!(f, "{family}(")?;
+    for (i, (name, value)) in entries.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write_quoted(f, name, '\'')?;
+        write!(f, " = {value}")?;
+    }
+    f.write_char(')')
+}
+
+/// Tuple elements may be unnamed; named ones get their name quoted only where ClickHouse
+/// would quote it.
+fn write_tuple(f: &mut Formatter<'_>, elems: &[(Option<String>, DataType)]) -> fmt::Result {
+    f.write_str("Tuple(")?;
+    for (i, (name, t)) in elems.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        if let Some(name) = name {
+            write_ident(f, name)?;
+            f.write_char(' ')?;
+        }
+        write!(f, "{t}")?;
+    }
+    f.write_char(')')
+}
+
+/// Nested elements are always named, quoted only where ClickHouse would quote them.
+fn write_nested(f: &mut Formatter<'_>, elems: &[(String, DataType)]) -> fmt::Result {
+    f.write_str("Nested(")?;
+    for (i, (name, t)) in elems.iter().enumerate() {
+        if i > 0 {
+            f.write_str(", ")?;
+        }
+        write_ident(f, name)?;
+        write!(f, " {t}")?;
+    }
+    f.write_char(')')
 }
 
 fn write_json(f: &mut Formatter<'_>, p: &JsonParams) -> fmt::Result {

@@ -51,34 +51,9 @@ pub(crate) fn build_enum(
                 ));
             }
         };
-        if !(lo..=hi).contains(&value) {
-            let family = if bits == Some(8) { "Enum8" } else { "Enum16" };
-            return Err(TypeError::new(
-                format!("value {value} of '{name}' is out of range for {family}"),
-                span,
-                Some(if bits == Some(8) {
-                    format!("use a value from {lo} to {hi}, or Enum16")
-                } else {
-                    format!("use a value from {lo} to {hi}")
-                }),
-            ));
-        }
-        if let Some((_, other, _)) = entries.iter().find(|(n, _, _)| *n == name) {
-            return Err(TypeError::new(
-                format!("duplicate enum name '{name}' (= {other} and {value})"),
-                span,
-                Some("give every element a distinct name".into()),
-            ));
-        }
-        if let Some((other, _, _)) = entries.iter().find(|(_, v, _)| i64::from(*v) == value) {
-            return Err(TypeError::new(
-                format!("duplicate enum value {value} ('{other}' and '{name}')"),
-                span,
-                Some("give every element a distinct value".into()),
-            ));
-        }
+        check_entry(&entries, &name, value, &span, bits, (lo, hi))?;
         last = value;
-        // In range of i16 by the check above.
+        // In range of i16: check_entry checked it.
         entries.push((name, value as i16, span));
     }
     entries.sort_by_key(|e| e.1);
@@ -90,6 +65,45 @@ pub(crate) fn build_enum(
         None if fits8 => DataType::Enum8(list),
         None => DataType::Enum16(list),
     })
+}
+
+/// ClickHouse refuses an enum whose values do not fit its width or whose names or values
+/// repeat; checked per element, so the error points at the element that breaks the rule.
+fn check_entry(
+    entries: &[Entry],
+    name: &str,
+    value: i64,
+    span: &Range<usize>,
+    bits: Option<u8>,
+    (lo, hi): (i64, i64),
+) -> Result<(), TypeError> {
+    if !(lo..=hi).contains(&value) {
+        let family = if bits == Some(8) { "Enum8" } else { "Enum16" };
+        return Err(TypeError::new(
+            format!("value {value} of '{name}' is out of range for {family}"),
+            span.clone(),
+            Some(if bits == Some(8) {
+                format!("use a value from {lo} to {hi}, or Enum16")
+            } else {
+                format!("use a value from {lo} to {hi}")
+            }),
+        ));
+    }
+    if let Some((_, other, _)) = entries.iter().find(|(n, _, _)| n == name) {
+        return Err(TypeError::new(
+            format!("duplicate enum name '{name}' (= {other} and {value})"),
+            span.clone(),
+            Some("give every element a distinct name".into()),
+        ));
+    }
+    if let Some((other, _, _)) = entries.iter().find(|(_, v, _)| i64::from(*v) == value) {
+        return Err(TypeError::new(
+            format!("duplicate enum value {value} ('{other}' and '{name}')"),
+            span.clone(),
+            Some("give every element a distinct value".into()),
+        ));
+    }
+    Ok(())
 }
 
 fn enum_value(value: &Literal) -> Result<i64, TypeError> {

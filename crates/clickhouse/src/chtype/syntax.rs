@@ -285,100 +285,11 @@ impl<'a> Parser<'a> {
     fn parse_arg(&mut self, json: bool) -> Result<Arg<'a>, TypeError> {
         let t = self.peek()?.clone();
         match t.tok {
-            Tok::Str(_) => {
-                let lit = self.parse_literal()?;
-                if let Literal::Str { value: name, .. } = &lit
-                    && self.peek_punct(b'=')?
-                {
-                    self.bump()?;
-                    let value = self.parse_literal()?;
-                    let span = t.span.start..value.span().end;
-                    return Ok(Arg::EnumEntry {
-                        name: name.clone(),
-                        value,
-                        span,
-                    });
-                }
-                Ok(Arg::Literal(lit))
-            }
+            Tok::Str(_) => self.parse_string_arg(t.span.start),
             Tok::Num(_) | Tok::Punct(b'-' | b'+') => Ok(Arg::Literal(self.parse_literal()?)),
-            Tok::Punct(b'[') => {
-                self.bump()?;
-                let mut items = Vec::new();
-                loop {
-                    if self.peek_punct(b']')? {
-                        break;
-                    }
-                    items.push(self.parse_literal()?);
-                    if self.peek_punct(b',')? {
-                        self.bump()?;
-                    } else if !self.peek_punct(b']')? {
-                        let bad = self.peek()?.span.clone();
-                        return Err(TypeError::new("expected `,` or `]`", bad, None));
-                    }
-                }
-                let close = self.bump()?;
-                Ok(Arg::Array(items, t.span.start..close.span.end))
-            }
-            Tok::Word(w) if json && w.eq_ignore_ascii_case("SKIP") => {
-                self.bump()?;
-                if let Tok::Word(r) = self.peek()?.tok
-                    && r.eq_ignore_ascii_case("REGEXP")
-                {
-                    self.bump()?;
-                    let lit = self.parse_literal()?;
-                    let Literal::Str { value, span } = lit else {
-                        return Err(TypeError::new(
-                            "SKIP REGEXP needs a string literal",
-                            lit.span(),
-                            Some("quote the regular expression: SKIP REGEXP 'a\\..*'".into()),
-                        ));
-                    };
-                    return Ok(Arg::Skip {
-                        regexp: true,
-                        path: value,
-                        span: t.span.start..span.end,
-                    });
-                }
-                let (path, span) = self.parse_path()?;
-                Ok(Arg::Skip {
-                    regexp: false,
-                    path,
-                    span: t.span.start..span.end,
-                })
-            }
-            Tok::Word(w) => {
-                // `key = value`
-                if self.peek_n(1)?.tok == Tok::Punct(b'=') {
-                    self.bump()?;
-                    self.bump()?;
-                    let value = self.parse_literal()?;
-                    let span = t.span.start..value.span().end;
-                    return Ok(Arg::Setting {
-                        key: w,
-                        value,
-                        span,
-                    });
-                }
-                let next = self.peek_n(1)?.tok.clone();
-                let is_named = match next {
-                    Tok::Punct(b'.') | Tok::Quoted(_) => true,
-                    Tok::Word(_) => {
-                        !names::starts_multi_word(w) || !names::is_multi_word_prefix_pair(w, &next)
-                    }
-                    _ => false,
-                };
-                if is_named {
-                    let (name, name_span) = self.parse_path()?;
-                    let ty = self.parse_type()?;
-                    return Ok(Arg::Named {
-                        name,
-                        name_span,
-                        ty,
-                    });
-                }
-                Ok(Arg::Type(self.parse_type()?))
-            }
+            Tok::Punct(b'[') => self.parse_array_arg(t.span.start),
+            Tok::Word(w) if json && w.eq_ignore_ascii_case("SKIP") => self.parse_skip(t.span.start),
+            Tok::Word(w) => self.parse_word_arg(w, t.span.start),
             Tok::Quoted(_) => {
                 let (name, name_span) = self.parse_path()?;
                 let ty = self.parse_type()?;
@@ -395,6 +306,111 @@ impl<'a> Parser<'a> {
             )),
             _ => Err(TypeError::new("expected a type or a literal", t.span, None)),
         }
+    }
+
+    /// A string is a literal argument unless `=` follows: then it names an `Enum` entry, and
+    /// the entry's value comes after.
+    fn parse_string_arg(&mut self, start: usize) -> Result<Arg<'a>, TypeError> {
+        let lit = self.parse_literal()?;
+        if let Literal::Str { value: name, .. } = &lit
+            && self.peek_punct(b'=')?
+        {
+            self.bump()?;
+            let value = self.parse_literal()?;
+            let span = start..value.span().end;
+            return Ok(Arg::EnumEntry {
+                name: name.clone(),
+                value,
+                span,
+            });
+        }
+        Ok(Arg::Literal(lit))
+    }
+
+    /// `[0.25, 0.75]`: an array of literals, as aggregate function parameters take
+    /// (`quantiles(...)` levels); never an array of types.
+    fn parse_array_arg(&mut self, start: usize) -> Result<Arg<'a>, TypeError> {
+        self.bump()?;
+        let mut items = Vec::new();
+        loop {
+            if self.peek_punct(b']')? {
+                break;
+            }
+            items.push(self.parse_literal()?);
+            if self.peek_punct(b',')? {
+                self.bump()?;
+            } else if !self.peek_punct(b']')? {
+                let bad = self.peek()?.span.clone();
+                return Err(TypeError::new("expected `,` or `]`", bad, None));
+            }
+        }
+        let close = self.bump()?;
+        Ok(Arg::Array(items, start..close.span.end))
+    }
+
+    /// JSON's `SKIP path` and `SKIP REGEXP 'pattern'`, recognised only inside `JSON(...)`:
+    /// elsewhere `SKIP` is an ordinary word (a tuple element may be named so).
+    fn parse_skip(&mut self, start: usize) -> Result<Arg<'a>, TypeError> {
+        self.bump()?;
+        if let Tok::Word(r) = self.peek()?.tok
+            && r.eq_ignore_ascii_case("REGEXP")
+        {
+            self.bump()?;
+            let lit = self.parse_literal()?;
+            let Literal::Str { value, span } = lit else {
+                return Err(TypeError::new(
+                    "SKIP REGEXP needs a string literal",
+                    lit.span(),
+                    Some("quote the regular expression: SKIP REGEXP 'a\\..*'".into()),
+                ));
+            };
+            return Ok(Arg::Skip {
+                regexp: true,
+                path: value,
+                span: start..span.end,
+            });
+        }
+        let (path, span) = self.parse_path()?;
+        Ok(Arg::Skip {
+            regexp: false,
+            path,
+            span: start..span.end,
+        })
+    }
+
+    /// A word starts a setting (`key = value`), a named element (`name Type`, `a.b Type`) or
+    /// a type. Multi-word type names (`DOUBLE PRECISION`) look like a name followed by a type,
+    /// so a word pair that begins one is read as the type.
+    fn parse_word_arg(&mut self, w: &'a str, start: usize) -> Result<Arg<'a>, TypeError> {
+        if self.peek_n(1)?.tok == Tok::Punct(b'=') {
+            self.bump()?;
+            self.bump()?;
+            let value = self.parse_literal()?;
+            let span = start..value.span().end;
+            return Ok(Arg::Setting {
+                key: w,
+                value,
+                span,
+            });
+        }
+        let next = self.peek_n(1)?.tok.clone();
+        let is_named = match next {
+            Tok::Punct(b'.') | Tok::Quoted(_) => true,
+            Tok::Word(_) => {
+                !names::starts_multi_word(w) || !names::is_multi_word_prefix_pair(w, &next)
+            }
+            _ => false,
+        };
+        if is_named {
+            let (name, name_span) = self.parse_path()?;
+            let ty = self.parse_type()?;
+            return Ok(Arg::Named {
+                name,
+                name_span,
+                ty,
+            });
+        }
+        Ok(Arg::Type(self.parse_type()?))
     }
 
     /// `a`, `a.b`, `` `a.b`.c ``: a name of a tuple element or a JSON path.

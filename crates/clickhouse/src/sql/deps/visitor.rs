@@ -4,9 +4,9 @@
 //! and table functions as tables and needs a crate feature this project does not enable.
 
 use sqlparser::ast::{
-    Expr, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, JoinConstraint,
-    JoinOperator, LimitClause, ObjectName, ObjectNamePart, OrderByExpr, OrderByKind, Query,
-    SelectItem, SetExpr, Subscript, TableFactor, TableWithJoins, WindowType,
+    AccessExpr, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr,
+    JoinConstraint, JoinOperator, LimitClause, ObjectName, ObjectNamePart, OrderByExpr,
+    OrderByKind, Query, SelectItem, SetExpr, Subscript, TableFactor, TableWithJoins, WindowType,
 };
 
 use sqlparser::ast::Ident;
@@ -483,29 +483,9 @@ impl<'a> Walk<'a> {
                 self.opt_expr(overlay_for.as_deref());
             }
             Expr::CompoundFieldAccess { root, access_chain } => {
-                self.expr(root);
-                for access in access_chain {
-                    match access {
-                        sqlparser::ast::AccessExpr::Dot(e) => self.expr(e),
-                        sqlparser::ast::AccessExpr::Subscript(s) => self.subscript(s),
-                    }
-                }
+                self.field_access(root, access_chain)
             }
-            Expr::Function(f) => {
-                for args in [&f.parameters, &f.args] {
-                    match args {
-                        FunctionArguments::None => {}
-                        FunctionArguments::Subquery(q) => self.query(q),
-                        FunctionArguments::List(list) => self.function_args(&list.args),
-                    }
-                }
-                self.order_by(&f.within_group);
-                self.opt_expr(f.filter.as_deref());
-                if let Some(WindowType::WindowSpec(spec)) = &f.over {
-                    self.exprs(&spec.partition_by);
-                    self.order_by(&spec.order_by);
-                }
-            }
+            Expr::Function(f) => self.function_call(f),
             Expr::Case {
                 operand,
                 conditions,
@@ -550,6 +530,37 @@ impl<'a> Walk<'a> {
             | Expr::MatchAgainst { .. }
             | Expr::Wildcard(_)
             | Expr::QualifiedWildcard(..) => {}
+        }
+    }
+
+    /// A function call reaches tables through more than its arguments: a subquery as the
+    /// argument list, `WITHIN GROUP` and `FILTER` clauses, and its window's partitioning and
+    /// ordering.
+    fn function_call(&mut self, f: &Function) {
+        for args in [&f.parameters, &f.args] {
+            match args {
+                FunctionArguments::None => {}
+                FunctionArguments::Subquery(q) => self.query(q),
+                FunctionArguments::List(list) => self.function_args(&list.args),
+            }
+        }
+        self.order_by(&f.within_group);
+        self.opt_expr(f.filter.as_deref());
+        if let Some(WindowType::WindowSpec(spec)) = &f.over {
+            self.exprs(&spec.partition_by);
+            self.order_by(&spec.order_by);
+        }
+    }
+
+    /// `a.b[1].c`: subscripts may hold any expression (a subquery too), so every step of the
+    /// chain is walked, not only the root.
+    fn field_access(&mut self, root: &Expr, access_chain: &[AccessExpr]) {
+        self.expr(root);
+        for access in access_chain {
+            match access {
+                AccessExpr::Dot(e) => self.expr(e),
+                AccessExpr::Subscript(s) => self.subscript(s),
+            }
         }
     }
 

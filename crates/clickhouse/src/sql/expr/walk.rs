@@ -4,7 +4,8 @@
 use super::ColumnRef;
 use crate::sql::location::LineIndex;
 use sqlparser::ast::{
-    AccessExpr, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, Subscript,
+    AccessExpr, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, Ident, LambdaFunction,
+    Subscript,
 };
 
 pub(crate) struct Walker<'a> {
@@ -65,29 +66,7 @@ impl<'a> Walker<'a> {
                 self.push(&parts);
             }
             Expr::CompoundFieldAccess { root, access_chain } => {
-                // `n.x` is a nested column; `arr[1]` indexes one.
-                let mut parts: Vec<&Ident> = Vec::new();
-                if let Expr::Identifier(id) = root.as_ref() {
-                    parts.push(id);
-                    for a in access_chain {
-                        match a {
-                            AccessExpr::Dot(Expr::Identifier(f)) if !parts.is_empty() => {
-                                parts.push(f)
-                            }
-                            _ => break,
-                        }
-                    }
-                    self.push(&parts);
-                } else {
-                    self.expr(root);
-                }
-                for a in access_chain {
-                    match a {
-                        AccessExpr::Subscript(s) => self.subscript(s),
-                        AccessExpr::Dot(Expr::Identifier(_)) => {}
-                        AccessExpr::Dot(other) => self.expr(other),
-                    }
-                }
+                self.field_access(root, access_chain)
             }
             Expr::Function(f) => {
                 self.args(&f.parameters);
@@ -96,14 +75,7 @@ impl<'a> Walker<'a> {
                     self.expr(filter);
                 }
             }
-            Expr::Lambda(l) => {
-                let n = self.bound.len();
-                for p in l.params.iter() {
-                    self.bound.push(p.name.value.clone());
-                }
-                self.expr(&l.body);
-                self.bound.truncate(n);
-            }
+            Expr::Lambda(l) => self.lambda(l),
             Expr::BinaryOp { left, right, .. }
             | Expr::IsDistinctFrom(left, right)
             | Expr::IsNotDistinctFrom(left, right) => {
@@ -150,6 +122,50 @@ impl<'a> Walker<'a> {
                 self.expr(expr);
                 self.expr(pattern);
             }
+            _ => self.keyword_forms(e),
+        }
+    }
+
+    /// `n.x` is a Nested subcolumn (or tuple element, or JSON path) of `n`: one reference to
+    /// the dotted name, not a reference to `n` and a field. Subscripts (`arr[1]`) and
+    /// non-name fields still contain expressions to walk.
+    fn field_access(&mut self, root: &Expr, access_chain: &[AccessExpr]) {
+        let mut parts: Vec<&Ident> = Vec::new();
+        if let Expr::Identifier(id) = root {
+            parts.push(id);
+            for a in access_chain {
+                match a {
+                    AccessExpr::Dot(Expr::Identifier(f)) if !parts.is_empty() => parts.push(f),
+                    _ => break,
+                }
+            }
+            self.push(&parts);
+        } else {
+            self.expr(root);
+        }
+        for a in access_chain {
+            match a {
+                AccessExpr::Subscript(s) => self.subscript(s),
+                AccessExpr::Dot(Expr::Identifier(_)) => {}
+                AccessExpr::Dot(other) => self.expr(other),
+            }
+        }
+    }
+
+    /// A lambda's parameters are not columns: they are bound while its body is walked.
+    fn lambda(&mut self, l: &LambdaFunction) {
+        let n = self.bound.len();
+        for p in l.params.iter() {
+            self.bound.push(p.name.value.clone());
+        }
+        self.expr(&l.body);
+        self.bound.truncate(n);
+    }
+
+    /// Functions with SQL keyword syntax (`POSITION(a IN b)`, `SUBSTRING(x FROM 1)`,
+    /// `TRIM(BOTH 'x' FROM s)`, `CASE`) and literal containers, walked in source order.
+    fn keyword_forms(&mut self, e: &Expr) {
+        match e {
             Expr::Position { expr, r#in } => {
                 self.expr(expr);
                 self.expr(r#in);
