@@ -3,7 +3,7 @@
 
 use crate::front::kdl_values::{kdl_quoted, kdl_string};
 use chplan_clickhouse::engines::{self, EngineInfo, REPLICATION_PARAMS};
-use chplan_clickhouse::sql::keys::split_top_level;
+use chplan_clickhouse::sql::tokens::top_level_ranges;
 use chplan_clickhouse::sqltext::{unquote_ident, unquote_string};
 use chplan_runner::artifacts::state::EngineState;
 
@@ -96,7 +96,7 @@ impl Arg {
             return Arg::Ident(i);
         }
         if let Some(inner) = t.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
-            let columns: Option<Vec<String>> = split_top_level(inner)
+            let columns: Option<Vec<String>> = top_level_ranges(inner)
                 .into_iter()
                 .map(|r| inner.get(r).and_then(|c| unquote_ident(c.trim())))
                 .collect();

@@ -15,7 +15,7 @@ pub fn key_items(text: &str) -> Vec<(String, std::ops::Range<usize>)> {
         Some(inner) => (inner, lead + 1),
         None => (trimmed, lead),
     };
-    split_top_level(inner)
+    top_level_ranges(inner)
         .into_iter()
         .map(|r| {
             let item = &inner[r.clone()];
@@ -45,10 +45,6 @@ fn unwrap_parens(s: &str) -> Option<&str> {
     encloses.then(|| &s[1..s.len() - 1])
 }
 
-pub fn split_top_level(s: &str) -> Vec<std::ops::Range<usize>> {
-    top_level_ranges(s)
-}
-
 /// A form for comparing expressions: whitespace outside literals is dropped except between
 /// two word characters, and parentheses around the whole expression too, so `f( a )` and
 /// `f(a)`, `(a)` and `a` compare equal (ClickHouse compares ASTs: `PRIMARY KEY (a) ORDER BY
@@ -57,7 +53,7 @@ pub fn compact(s: &str) -> String {
     let mut out = spaceless(s);
     while let Some(inner) = unwrap_parens(&out) {
         // `(a, b)` is a tuple, not `a, b`.
-        if split_top_level(inner).len() != 1 {
+        if top_level_ranges(inner).len() != 1 {
             break;
         }
         out = inner.to_owned();

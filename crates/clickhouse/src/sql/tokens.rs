@@ -57,7 +57,7 @@ impl Tok {
 pub fn tokens(s: &str) -> Vec<Tok> {
     let mut flat = Vec::new();
     scan(s, 0, &mut flat);
-    let flat = join_unicode_words(s, flat);
+    let flat = clickhouse_words(s, flat);
     let mut depth: u32 = 0;
     flat.into_iter()
         .map(|(kind, range)| {
@@ -213,7 +213,7 @@ pub(crate) fn readable_escapes(s: &str) -> Cow<'_, str> {
 /// word even where sqlparser sees a number and a word (`02476_events`) or single non-ASCII
 /// characters (`événement`); a `.` right after a name is its own token (`t.1`, `db.2t`), not
 /// the start of a number.
-fn join_unicode_words(s: &str, toks: Vec<(Kind, Range<usize>)>) -> Vec<(Kind, Range<usize>)> {
+fn clickhouse_words(s: &str, toks: Vec<(Kind, Range<usize>)>) -> Vec<(Kind, Range<usize>)> {
     let word_char = |c: char| c.is_alphanumeric() || c == '_' || !c.is_ascii();
     let mut out: Vec<(Kind, Range<usize>)> = Vec::with_capacity(toks.len());
     for (kind, r) in toks {
