@@ -231,12 +231,16 @@ class Engine:
     not share a lock.
     """
 
-    def __init__(self, path):
+    def __init__(self, path, config=None):
         from chdb import _chdb  # imported late: takes ~0.4 s
 
         self._chdb = _chdb
-        self.path = os.path.abspath(path)
-        os.makedirs(self.path, exist_ok=True)
+        os.makedirs(path, exist_ok=True)
+        self.data_dir = os.path.abspath(path)
+        # Startup arguments ride on the path, as clickhouse-local's options.
+        self.path = self.data_dir
+        if config:
+            self.path += "?config-file=" + os.path.abspath(config)
         self.keep = _chdb.connect(self.path)
         row = self.keep.query("SELECT version(), timezone()", "TabSeparated", params={})
         self.version, self.timezone = row.bytes().decode().strip().split("\t")
@@ -542,12 +546,14 @@ def main():
                     help="exit when stdin reaches EOF, e.g. when the parent process dies")
     ap.add_argument("--remove-data-on-exit", action="store_true",
                     help="with --exit-on-stdin-eof: delete --data on that exit")
+    ap.add_argument("--config", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "server.xml"),
+                    help="server configuration for the engine (default: server.xml beside this file)")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
 
     t0 = time.monotonic()
     try:
-        Handler.engine = Engine(args.data)
+        Handler.engine = Engine(args.data, args.config)
     except Exception as e:
         # E.g. another chfront holds the data directory (chDB locks it).
         sys.exit("chfront: cannot open {}: {}".format(args.data, e))
@@ -555,7 +561,7 @@ def main():
     Handler.verbose, Handler.display_name = args.verbose, args.display_name
     server = Server((args.host, args.port), Handler)
     if args.exit_on_stdin_eof:
-        remove = Handler.engine.path if args.remove_data_on_exit else None
+        remove = Handler.engine.data_dir if args.remove_data_on_exit else None
         threading.Thread(target=exit_on_stdin_eof, args=(remove,), daemon=True).start()
     host, port = server.server_address[:2]
     # The one line on stdout: how a parent learns the port chosen for --port 0.
