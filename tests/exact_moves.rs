@@ -201,6 +201,11 @@ fn run(s: &Scenario, base_seed: u64) -> Result<(), Failed> {
         "    result: {}",
         if problems.is_empty() { "PASS" } else { "FAIL" }
     );
+    if !problems.is_empty() {
+        // Keep the runs' output for a look.
+        let kept = logs.keep();
+        let _ = writeln!(r, "    runner output of every run: {}", kept.display());
+    }
     print!("{r}");
     if problems.is_empty() {
         Ok(())

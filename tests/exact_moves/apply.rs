@@ -270,9 +270,15 @@ impl Driver<'_> {
                 let op = rng.range(first as u64, n_ops as u64 - 1) as usize;
                 // Up to the journal write and the statement (for the last operation, short
                 // of its end: the kill phase must not finish the plan).
-                let span = JOURNAL_WRITE + op_time[op];
-                let span = if op + 1 == n_ops { span / 2 } else { span };
-                let extra = if rng.chance(35) {
+                let span = if op + 1 < n_ops {
+                    JOURNAL_WRITE + op_time[op]
+                } else if op_time[op] >= Duration::from_millis(60) {
+                    JOURNAL_WRITE + op_time[op] / 3
+                } else {
+                    // A short last operation: any delay risks finishing the plan.
+                    Duration::ZERO
+                };
+                let extra = if span.is_zero() || rng.chance(35) {
                     0
                 } else {
                     rng.range(1, span.as_millis().max(2) as u64)
