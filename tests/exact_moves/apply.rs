@@ -458,10 +458,15 @@ impl Driver<'_> {
                     std::thread::sleep(Duration::from_secs(5));
                 }
                 Some(s) => {
-                    log.failures.push(format!(
-                        "final run {run} exited {s}: {}",
-                        last_lines(&text, 8)
-                    ));
+                    let failure = last_lines(&text, 8);
+                    let again = log.failures.last().is_some_and(|f| f.ends_with(&failure));
+                    log.failures
+                        .push(format!("final run {run} exited {s}: {failure}"));
+                    if again {
+                        // The same refusal twice: re-running will not help.
+                        log.final_output = text;
+                        return;
+                    }
                     std::thread::sleep(Duration::from_millis(500));
                 }
                 None => {
