@@ -5,6 +5,7 @@ pub mod alter_steps;
 pub mod bump_decisions;
 pub mod desired;
 pub mod diff;
+pub mod exact_moves;
 pub mod kdl_writer;
 pub mod migration_checks;
 pub mod ops;

@@ -33,6 +33,18 @@ pub enum Op {
     CreateMaterializedView(CreateMaterializedView),
     DropMaterializedView(DropObject),
     Backfill(Backfill),
+    HoldMerges(DropObject),
+    ReleaseMerges(DropObject),
+    /// A runner-owned table shaped like `like` (an exact backfill's stage).
+    CreateStage(CreateStage),
+    /// A runner-owned one-column table: the parts an exact backfill reads.
+    CreatePartsList(DropObject),
+    ChooseParts(ChooseParts),
+    MoveParts(MoveParts),
+    /// A materialized view that copies a bumped table's new rows into its next version.
+    CreateBridge(CreateBridge),
+    ExchangeTables(ExchangeTables),
+    ModifyMaterializedViewQuery(CreateView),
 }
 
 impl Op {
@@ -59,6 +71,15 @@ impl Op {
             Op::CreateMaterializedView(_) => "create_materialized_view.sql.j2",
             Op::DropMaterializedView(_) => "drop_materialized_view.sql.j2",
             Op::Backfill(_) => "backfill.sql.j2",
+            Op::HoldMerges(_) => "hold_merges.sql.j2",
+            Op::ReleaseMerges(_) => "release_merges.sql.j2",
+            Op::CreateStage(_) => "create_stage.sql.j2",
+            Op::CreatePartsList(_) => "create_parts_list.sql.j2",
+            Op::ChooseParts(_) => "choose_parts.sql.j2",
+            Op::MoveParts(_) => "move_parts.sql.j2",
+            Op::CreateBridge(_) => "create_bridge.sql.j2",
+            Op::ExchangeTables(_) => "exchange_tables.sql.j2",
+            Op::ModifyMaterializedViewQuery(_) => "modify_materialized_view_query.sql.j2",
         }
     }
 
@@ -85,6 +106,14 @@ impl Op {
             Op::CreateMaterializedView(_) => OpKind::CreateMaterializedView,
             Op::DropMaterializedView(_) => OpKind::DropMaterializedView,
             Op::Backfill(_) => OpKind::Backfill,
+            Op::HoldMerges(_) => OpKind::HoldMerges,
+            Op::ReleaseMerges(_) => OpKind::ReleaseMerges,
+            Op::CreateStage(_) | Op::CreatePartsList(_) => OpKind::CreateTable,
+            Op::ChooseParts(_) => OpKind::ChooseParts,
+            Op::MoveParts(_) => OpKind::MoveParts,
+            Op::CreateBridge(_) => OpKind::CreateMaterializedView,
+            Op::ExchangeTables(_) => OpKind::ExchangeTables,
+            Op::ModifyMaterializedViewQuery(_) => OpKind::ModifyMaterializedViewQuery,
         }
     }
 
@@ -122,6 +151,12 @@ pub fn id_tag(kind: OpKind) -> &'static str {
         OpKind::CreateMaterializedView => "create-materialized-view",
         OpKind::DropMaterializedView => "drop-materialized-view",
         OpKind::Backfill => "backfill",
+        OpKind::HoldMerges => "hold-merges",
+        OpKind::ReleaseMerges => "release-merges",
+        OpKind::ChooseParts => "choose-parts",
+        OpKind::MoveParts => "move-parts",
+        OpKind::ExchangeTables => "exchange-tables",
+        OpKind::ModifyMaterializedViewQuery => "modify-materialized-view-query",
         OpKind::RawSql => "raw-sql",
     }
 }
@@ -290,4 +325,41 @@ pub struct CreateMaterializedView {
 pub struct Backfill {
     pub backfill: plan::Backfill,
     pub select: Option<String>,
+    /// An exact backfill reads only the parts listed in this table, of `source_table`.
+    pub parts: Option<String>,
+    pub source_table: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CreateStage {
+    pub name: String,
+    pub like: String,
+}
+
+/// The active parts of `source` that no insert through `view` wrote, listed into `list`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChooseParts {
+    pub list: String,
+    pub source: String,
+    pub view: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MoveParts {
+    pub stage: String,
+    pub target: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CreateBridge {
+    pub name: String,
+    pub to: String,
+    pub source: String,
+    pub columns: Vec<plan::ColumnMapping>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExchangeTables {
+    pub name: String,
+    pub with: String,
 }

@@ -3,10 +3,10 @@
 //! live-database commands.
 
 use crate::back::bump_decisions::decide;
-use crate::back::desired;
 use crate::back::diff::{self, Field, Problem};
 use crate::back::versions;
 use crate::back::{BumpBackfill, render_operations, steps};
+use crate::back::{desired, exact_moves};
 use crate::front::compile::Compilation;
 use crate::front::diag::{Code, Diagnostic, Diagnostics};
 use crate::front::ir::ProjectConfig;
@@ -106,7 +106,7 @@ pub fn plan_with(
     let plan = if old == new {
         None
     } else {
-        let steps = steps(&old, &new, &d, &bumps.backfills);
+        let steps = exact_moves::exact(&old, &new, steps(&old, &new, &d, &bumps.backfills));
         let operations = render_operations(&steps, &config.database, config.cluster.as_deref())?;
         Some(Plan {
             format_version: PLAN_FORMAT_VERSION,

@@ -317,6 +317,8 @@ fn bump_backfill(b: &BumpBackfill) -> Option<Step> {
         Op::Backfill(ops::Backfill {
             backfill,
             select: None,
+            parts: None,
+            source_table: None,
         }),
         &b.target,
         Some(&b.source),
@@ -327,7 +329,7 @@ fn bump_backfill(b: &BumpBackfill) -> Option<Step> {
 }
 
 /// Repeated ids (two changes of one kind on one object) get `#2`, `#3`, ...
-fn dedupe_ids(steps: &mut [Step]) {
+pub(super) fn dedupe_ids(steps: &mut [Step]) {
     let mut seen = BTreeMap::new();
     for s in steps.iter_mut() {
         let n = seen.entry(s.id.clone()).or_insert(0usize);
@@ -339,7 +341,7 @@ fn dedupe_ids(steps: &mut [Step]) {
 }
 
 /// The backfill of a materialized view's target from the view's SELECT, mapped by name.
-fn populate(name: &str, v: &MaterializedViewState, new: &State) -> Step {
+pub(super) fn populate(name: &str, v: &MaterializedViewState, new: &State) -> Step {
     let target = new.tables.get(&v.to);
     let outputs = output_names(&v.select, new);
     let columns: Vec<ColumnMapping> = match (target, &outputs) {
@@ -369,6 +371,8 @@ fn populate(name: &str, v: &MaterializedViewState, new: &State) -> Step {
         Op::Backfill(ops::Backfill {
             backfill,
             select: Some(v.select.clone()),
+            parts: None,
+            source_table: None,
         }),
         &v.to,
         Some(name),
@@ -378,7 +382,7 @@ fn populate(name: &str, v: &MaterializedViewState, new: &State) -> Step {
     s
 }
 
-fn create_table(name: &str, t: &TableState) -> CreateTable {
+pub(super) fn create_table(name: &str, t: &TableState) -> CreateTable {
     CreateTable {
         name: name.to_string(),
         columns: t.columns.clone(),

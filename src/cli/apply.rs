@@ -80,6 +80,10 @@ pub struct Args {
     /// Stop after this plan (e.g. 0002_add_status).
     #[arg(long, value_name = "PLAN_ID")]
     to: Option<String>,
+    /// On a server without system.part_log or system.query_log, let exact backfills copy
+    /// every part of their source: rows written while the plan runs may arrive twice.
+    #[arg(long)]
+    approximate_backfill: bool,
 }
 
 /// The migrations directory the project's chplan.kdl names (only its settings are read: the
@@ -106,6 +110,7 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
         dry_run: args.dry_run,
         yes_destructive: args.yes_destructive,
         to: args.to.as_deref(),
+        approximate_backfill: args.approximate_backfill,
         confirm: if interactive { Some(&mut ask) } else { None },
     };
     let mut out = std::io::stdout();

@@ -86,6 +86,8 @@ fn run(
         dry_run: false,
         yes_destructive: true,
         to: None,
+        // The scratch database has no writers: every part is the right choice.
+        approximate_backfill: true,
         confirm: None,
     };
     if apply(endpoint, copied, options, out)? != Applied::Complete {

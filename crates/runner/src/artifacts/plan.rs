@@ -45,7 +45,38 @@ pub enum OpKind {
     CreateMaterializedView,
     DropMaterializedView,
     Backfill,
+    /// `SYSTEM STOP MERGES` on an exact backfill's source, before the view that feeds the
+    /// target from it exists: a part then holds rows of one side of the view only.
+    HoldMerges,
+    /// `SYSTEM START MERGES` once the backfill has read the chosen parts.
+    ReleaseMerges,
+    /// Lists the source's parts that the feeding view did not see. `objects`: the list table,
+    /// then the source. The runner first waits for inserts that started before and flushes the
+    /// logs (docs/runner.md, "Exact backfills").
+    ChooseParts,
+    /// Moves the staged rows into the target, one `MOVE PARTITION` per partition of the stage
+    /// (the statement takes the partition id as the parameter `partition`). `objects`: the
+    /// stage, then the target.
+    MoveParts,
+    /// `EXCHANGE TABLES`: needs an Atomic database. `objects`: the target, then its rebuild.
+    ExchangeTables,
+    ModifyMaterializedViewQuery,
     RawSql,
+}
+
+impl OpKind {
+    /// Moves or guards rows without changing any object's shape: the drift check does not
+    /// count it as touching its objects.
+    pub fn moves_rows_only(self) -> bool {
+        matches!(
+            self,
+            OpKind::Backfill
+                | OpKind::HoldMerges
+                | OpKind::ReleaseMerges
+                | OpKind::ChooseParts
+                | OpKind::MoveParts
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

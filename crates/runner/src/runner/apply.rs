@@ -9,17 +9,21 @@ use crate::migrations::MigrationDir;
 
 use super::backfill_progress;
 use super::drift::{self, Drift};
+use super::exact;
 use super::journal::{Entries, Journal, Outcome, Record};
 use super::lock::{self, Lock, LockError};
 use super::progress::{OpState, load_plans, plan_states, sql_checksum};
 use super::{now_millis, random_hex};
 use crate::client::{Client, ClientError, Endpoint};
-use chplan_clickhouse::sqltext::quote_ident as ident;
+use chplan_clickhouse::sqltext::{quote_ident as ident, quote_string};
 
 pub struct Options<'a> {
     pub dry_run: bool,
     pub yes_destructive: bool,
     pub to: Option<&'a str>,
+    /// On a server without `system.part_log`/`system.query_log`, backfill every part of an
+    /// exact backfill's source (rows the feeding view also copied arrive twice).
+    pub approximate_backfill: bool,
     /// Asked when destructive operations are pending without `yes_destructive`; `None` when
     /// nobody can answer (not a terminal).
     pub confirm: Option<&'a mut dyn FnMut(&str) -> bool>,
@@ -80,12 +84,13 @@ pub fn apply(
     let (database, plans) = load_plans(dir, opts.to)?;
     let client = Client::new(endpoint.clone());
     let journal = Journal::new(&client, &database);
-    let run = Run {
+    let mut run = Run {
         client: &client,
         journal: &journal,
         database: &database,
         dir,
         plans: &plans,
+        approximate: false,
     };
 
     // A first look without the lock: refusals (changed SQL, destructive) and dry runs need
@@ -115,6 +120,31 @@ pub fn apply(
             ),
         );
         return Ok(Applied::Complete);
+    }
+    let pending: Vec<&Plan> = plans.iter().collect();
+    let missing = exact::missing_logs(&client, &pending)
+        .map_err(|e| format!("cannot read system.tables: {e}"))?;
+    if !missing.is_empty() {
+        let names = missing
+            .iter()
+            .map(|l| format!("system.{l}"))
+            .collect::<Vec<_>>()
+            .join(" and ");
+        if !opts.approximate_backfill {
+            say(
+                out,
+                format!(
+                    "refusing to apply: an exact backfill needs {names}, which this server                      does not keep (turn on <{}> in its configuration); nothing was applied.                      --approximate-backfill copies every part of the source instead: rows                      written while the plan runs may then arrive twice",
+                    missing[0]
+                ),
+            );
+            return Ok(Applied::Stopped);
+        }
+        say(
+            out,
+            format!("warning: {names} missing: backfills copy every part (--approximate-backfill)"),
+        );
+        run.approximate = true;
     }
     let destructive: Vec<&Step> = steps.iter().filter(|s| s.op.destructive).collect();
     if !opts.yes_destructive && !opts.dry_run && !approved(&destructive, opts.confirm, out) {
@@ -151,6 +181,8 @@ struct Run<'a> {
     database: &'a str,
     dir: &'a MigrationDir,
     plans: &'a [Plan],
+    /// Exact backfills choose every part (the server keeps no logs to choose by).
+    approximate: bool,
 }
 
 /// What to do with the operations of a plan, once its drift check has been read.
@@ -211,7 +243,7 @@ impl Run<'_> {
                 record_skipped(self.journal, step)?;
                 continue;
             }
-            if let Err(message) = run_step(self.client, self.journal, self.database, step, out) {
+            if let Err(message) = self.run_step(step, out) {
                 say(out, message);
                 return Ok(Applied::Stopped);
             }
@@ -382,141 +414,161 @@ fn record_skipped(journal: &Journal<'_>, step: &Step<'_>) -> Result<(), String> 
         .map_err(|e| format!("cannot write the journal: {e}"))
 }
 
-/// Runs one operation between its journal rows. `Err` is the message for the user.
-fn run_step(
-    client: &Client,
-    journal: &Journal<'_>,
-    database: &str,
-    step: &Step<'_>,
-    out: &mut dyn Write,
-) -> Result<(), String> {
-    let op = step.op;
-    let position = format!(
-        "operation {} ({} of {}) of plan {}",
-        op.id,
-        step.index + 1,
-        step.plan.operations.len(),
-        step.plan.id
-    );
-    let query_id = format!(
-        "chplan-{}-{}-{}",
-        step.plan.id,
-        step.index + 1,
-        random_hex(6)
-    );
-    let checksum = sql_checksum(&op.sql);
-    let started_at_ms = now_millis();
-    let record = |outcome, error: &str| {
-        journal
-            .record(&Record {
-                plan_id: &step.plan.id,
-                op_index: step.index as u32,
-                op_id: &op.id,
-                sql_sha256: &checksum,
-                outcome,
-                error,
-                query_id: &query_id,
-                started_at_ms,
-            })
-            .map_err(|e| format!("cannot write the journal before {position}: {e}"))
-    };
-    record(Outcome::Started, "")?;
+impl Run<'_> {
+    /// Runs one operation between its journal rows. `Err` is the message for the user.
+    fn run_step(&self, step: &Step<'_>, out: &mut dyn Write) -> Result<(), String> {
+        let (client, journal, database) = (self.client, self.journal, self.database);
+        let op = step.op;
+        let position = format!(
+            "operation {} ({} of {}) of plan {}",
+            op.id,
+            step.index + 1,
+            step.plan.operations.len(),
+            step.plan.id
+        );
+        let query_id = format!(
+            "chplan-{}-{}-{}",
+            step.plan.id,
+            step.index + 1,
+            random_hex(6)
+        );
+        let checksum = sql_checksum(&op.sql);
+        let started_at_ms = now_millis();
+        let record = |outcome, error: &str| {
+            journal
+                .record(&Record {
+                    plan_id: &step.plan.id,
+                    op_index: step.index as u32,
+                    op_id: &op.id,
+                    sql_sha256: &checksum,
+                    outcome,
+                    error,
+                    query_id: &query_id,
+                    started_at_ms,
+                })
+                .map_err(|e| format!("cannot write the journal before {position}: {e}"))
+        };
+        record(Outcome::Started, "")?;
 
-    if step.restart
-        && op.kind == OpKind::Backfill
-        && let Some(b) = &op.backfill
-        && let Err(e) = restart_backfill(client, database, step, &b.target, &query_id, out)
-    {
-        let _ = record(Outcome::Failed, &e.to_string());
-        return Err(failure(&position, &query_id, &e));
+        if step.restart
+            && let Err(e) = restart(client, database, step, &query_id, out)
+        {
+            let _ = record(Outcome::Failed, &e.to_string());
+            return Err(failure(&position, &query_id, &e));
+        }
+        if op.kind == OpKind::ChooseParts
+            && !self.approximate
+            && let Err(e) = exact::settle(client, op, database)
+        {
+            let _ = record(Outcome::Failed, &e);
+            return Err(format!("error: {position} failed:\n  {e}"));
+        }
+
+        let started = Instant::now();
+        let result = self.execute(op, &query_id);
+        match result {
+            Ok(_) => {
+                // The statement ran; if this row cannot be written, the next apply runs it again
+                // (chplan's DDL is written to be repeatable: IF [NOT] EXISTS).
+                record(Outcome::Done, "")?;
+                let _ = writeln!(
+                    out,
+                    "  ok  {} ({:.2} s)",
+                    op.id,
+                    started.elapsed().as_secs_f64()
+                );
+                Ok(())
+            }
+            Err(e) => {
+                let _ = record(Outcome::Failed, &e.to_string());
+                Err(failure(&position, &query_id, &e))
+            }
+        }
     }
 
-    let started = Instant::now();
-    let result = execute(client, database, op, &query_id);
-    match result {
-        Ok(_) => {
-            // The statement ran; if this row cannot be written, the next apply runs it again
-            // (chplan's DDL is written to be repeatable: IF [NOT] EXISTS).
-            record(Outcome::Done, "")?;
-            let _ = writeln!(
-                out,
-                "  ok  {} ({:.2} s)",
-                op.id,
-                started.elapsed().as_secs_f64()
-            );
-            Ok(())
+    /// Runs the operation's SQL under `query_id`. A backfill copies rows inside ClickHouse and can
+    /// run for hours: it is watched through system.processes on stderr, so stdout keeps only the
+    /// apply's own messages.
+    fn execute(&self, op: &Operation, query_id: &str) -> Result<(), ClientError> {
+        let (client, database) = (self.client, self.database);
+        if op.kind == OpKind::MoveParts {
+            return exact::move_partitions(client, op, database, query_id);
         }
-        Err(e) => {
-            let _ = record(Outcome::Failed, &e.to_string());
-            Err(failure(&position, &query_id, &e))
-        }
+        let approximate;
+        let sql = if op.kind == OpKind::ChooseParts && self.approximate {
+            approximate =
+                exact::approximate_choice(op, database).map_err(ClientError::Transport)?;
+            &approximate
+        } else {
+            &op.sql
+        };
+        let run = || {
+            client.run(
+                sql,
+                crate::client::Request {
+                    database: Some(database),
+                    query_id: Some(query_id),
+                    ..Default::default()
+                },
+            )
+        };
+        let result = if op.kind == OpKind::Backfill {
+            backfill_progress::watch(
+                client,
+                query_id,
+                &op.id,
+                backfill_progress::Display::for_stderr(),
+                &mut std::io::stderr(),
+                run,
+            )
+        } else {
+            run()
+        };
+        result.map(|_| ())
     }
 }
 
-/// A backfill that started before may have copied part of its rows: empty the target so the
-/// copy is whole and never doubled.
-fn restart_backfill(
+/// An operation that started before and never finished. Killing the runner does not stop its
+/// statement on the server: stop the old attempt first (`SYNC` waits for it to end), or it
+/// would keep writing behind the new one. A backfill may have copied part of its rows: its
+/// target (always a stage no view writes into) is emptied, so the copy is whole, never doubled.
+fn restart(
     client: &Client,
     database: &str,
     step: &Step<'_>,
-    target: &str,
     query_id: &str,
     out: &mut dyn Write,
 ) -> Result<(), ClientError> {
-    let _ = writeln!(
-        out,
-        "  restarting backfill {}: emptying {target} first",
-        step.op.id
-    );
-    // Killing the runner does not stop its INSERT on the server: stop the old attempt first,
-    // or it would keep copying into the emptied target.
+    let op = step.op;
+    if !matches!(
+        op.kind,
+        OpKind::Backfill | OpKind::ChooseParts | OpKind::MoveParts
+    ) {
+        return Ok(());
+    }
     if let Some(old) = &step.previous_query_id {
+        // MoveParts runs one statement per partition, as `<query id>-<n>`.
         let kill = format!(
-            "KILL QUERY WHERE query_id = '{}' SYNC",
-            old.replace('\\', "\\\\").replace('\'', "\\'")
+            "KILL QUERY WHERE query_id = {old} OR startsWith(query_id, {prefix}) SYNC",
+            old = quote_string(old),
+            prefix = quote_string(&format!("{old}-"))
         );
         if let Err(e) = client.exec(&kill, Some(&format!("{query_id}-kill"))) {
             let _ = writeln!(out, "  could not stop the earlier attempt {old}: {e}");
         }
     }
-    let sql = format!("TRUNCATE TABLE {}.{}", ident(database), ident(target));
-    client
-        .exec(&sql, Some(&format!("{query_id}-truncate")))
-        .map(|_| ())
-}
-
-/// Runs the operation's SQL under `query_id`. A backfill copies rows inside ClickHouse and can
-/// run for hours: it is watched through system.processes on stderr, so stdout keeps only the
-/// apply's own messages.
-fn execute(
-    client: &Client,
-    database: &str,
-    op: &Operation,
-    query_id: &str,
-) -> Result<(), ClientError> {
-    let run = || {
-        client.run(
-            &op.sql,
-            crate::client::Request {
-                database: Some(database),
-                query_id: Some(query_id),
-                ..Default::default()
-            },
-        )
-    };
-    let result = if op.kind == OpKind::Backfill {
-        backfill_progress::watch(
-            client,
-            query_id,
-            &op.id,
-            backfill_progress::Display::for_stderr(),
-            &mut std::io::stderr(),
-            run,
-        )
-    } else {
-        run()
-    };
-    result.map(|_| ())
+    if op.kind == OpKind::Backfill
+        && let Some(b) = &op.backfill
+    {
+        let _ = writeln!(
+            out,
+            "  restarting backfill {}: emptying {} first",
+            op.id, b.target
+        );
+        let sql = format!("TRUNCATE TABLE {}.{}", ident(database), ident(&b.target));
+        client.exec(&sql, Some(&format!("{query_id}-truncate")))?;
+    }
+    Ok(())
 }
 
 fn failure(position: &str, query_id: &str, e: &ClientError) -> String {

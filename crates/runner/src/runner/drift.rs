@@ -13,7 +13,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::artifacts::plan::{OpKind, Plan};
+use crate::artifacts::plan::Plan;
 use crate::artifacts::state::State;
 use crate::live::{self, Extra};
 use crate::migrations::MigrationDir;
@@ -76,7 +76,7 @@ fn expected_now(start: &State, end: &State, plan: &Plan, done: &[bool], live: &S
     let mut by_pending = BTreeSet::new();
     for (op, d) in plan.operations.iter().zip(done) {
         // Backfills move rows, not shapes.
-        if op.kind == OpKind::Backfill {
+        if op.kind.moves_rows_only() {
             continue;
         }
         let set = if *d { &mut by_done } else { &mut by_pending };
@@ -233,7 +233,7 @@ pub const REFUSAL: &str = "refusing to apply: nothing was applied. The database 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::artifacts::plan::Operation;
+    use crate::artifacts::plan::{OpKind, Operation};
     use crate::artifacts::state::{EngineState, LifecycleState, TableState, ViewState};
     use chplan_clickhouse::chtype::ColumnType;
 

@@ -7,6 +7,7 @@
 pub mod apply;
 pub mod backfill_progress;
 pub mod drift;
+pub mod exact;
 pub mod journal;
 pub mod lock;
 pub mod progress;
