@@ -180,6 +180,7 @@ fn run(s: &Scenario, base_seed: u64) -> Result<(), Failed> {
         if !o.ok {
             problems.push(o.text.lines().next().unwrap_or_default().to_owned());
         }
+        diagnose(&mut r, o, &batches, &applied, &plan);
     }
     let (lost, doubled, phantom, groups) = outcomes.iter().fold((0, 0, 0, 0), |a, o| {
         (
@@ -417,5 +418,76 @@ fn report_reader(
         let e: String = e.chars().take(200).collect();
         let _ = writeln!(r, "      reader error: {e}");
         problems.push(format!("reader failed {} times: {e}", errors.len()));
+    }
+}
+
+/// Where lost and doubled rows came from: their batches, when they were sent and acknowledged
+/// relative to the journal (which operation was running) and to the kills.
+fn diagnose(
+    r: &mut String,
+    o: &checks::Outcome,
+    batches: &[writers::Batch],
+    applied: &ApplyLog,
+    plan: &apply::Plan,
+) {
+    if o.bad.is_empty() {
+        return;
+    }
+    let by_key: std::collections::HashMap<(usize, u64), &writers::Batch> =
+        batches.iter().map(|b| ((b.writer, b.first), b)).collect();
+    // (kind, batch) -> rows
+    let mut hit: std::collections::BTreeMap<(String, usize, u64), u64> = Default::default();
+    let mut initial: std::collections::BTreeMap<String, u64> = Default::default();
+    for (kind, key) in &o.bad {
+        let parsed = key.strip_prefix('w').and_then(|rest| {
+            let (w, seq) = rest.split_once('-')?;
+            Some((w.parse::<usize>().ok()?, seq.parse::<u64>().ok()?))
+        });
+        match parsed {
+            Some((w, seq)) => {
+                *hit.entry((kind.clone(), w, seq - seq % writers::BATCH))
+                    .or_default() += 1
+            }
+            None => *initial.entry(kind.clone()).or_default() += 1,
+        }
+    }
+    for (kind, n) in &initial {
+        let _ = writeln!(r, "        {kind}: {n} initial rows");
+    }
+    let at = |t: u64| -> String {
+        let rel = t as i64 / 1000 - applied.start_us as i64 / 1000;
+        let state = applied.journal.iter().rev().find(|j| j.at_us <= t).map_or(
+            "before the plan's first operation".to_owned(),
+            |j| {
+                let id = plan.ops.get(j.op).map_or("?", String::as_str);
+                format!("op {} {id} {}", j.op, j.outcome)
+            },
+        );
+        let kill = applied
+            .kills
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, k)| k.at_us <= t)
+            .map(|(i, k)| format!(", {} ms after kill {}", (t - k.at_us) / 1000, i + 1))
+            .unwrap_or_default();
+        format!("+{rel}ms [{state}{kill}]")
+    };
+    for (i, ((kind, w, first), n)) in hit.iter().enumerate() {
+        if i == 12 {
+            let _ = writeln!(r, "        ... {} more batches", hit.len() - i);
+            break;
+        }
+        let Some(b) = by_key.get(&(*w, *first)) else {
+            let _ = writeln!(r, "        {kind}: {n} rows of unknown batch w{w}-{first}");
+            continue;
+        };
+        let _ = writeln!(
+            r,
+            "        {kind}: {n} rows of batch w{w}-{first} into {}: sent {}, acked {}",
+            b.table,
+            at(b.sent_us),
+            at(b.done_us)
+        );
     }
 }

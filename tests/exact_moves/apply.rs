@@ -55,6 +55,8 @@ pub struct Kill {
     pub landed: String,
     /// The operation it interrupted, when one was started and not finished.
     pub op: Option<usize>,
+    /// Wall clock (µs) of the kill.
+    pub at_us: u64,
 }
 
 /// One journal row.
@@ -264,10 +266,18 @@ impl Driver<'_> {
                 break;
             }
             let aim = if rng.chance(30) {
-                let hi = (to_first_op.as_millis() as u64 * 3 / 2).max(20);
+                // From a few ms to the whole remaining apply (as far as it is known).
+                let rest: Duration = op_time[first..]
+                    .iter()
+                    .map(|t| *t + 2 * JOURNAL_WRITE)
+                    .sum();
+                let hi = (to_first_op + rest).as_millis().max(20) as u64;
                 Aim::After(Duration::from_millis(rng.range(3, hi)))
             } else {
-                let op = rng.range(first as u64, n_ops as u64 - 1) as usize;
+                // Spread the kills over the plan: kill k aims near operation k * n / kills,
+                // or just past where the plan stands when it is further on already.
+                let spread = log.kills.len() * n_ops / kills;
+                let op = (spread.max(first) + rng.range(0, 1) as usize).min(n_ops - 1);
                 // Up to the journal write and the statement (for the last operation, short
                 // of its end: the kill phase must not finish the plan).
                 let span = if op + 1 < n_ops {
@@ -291,6 +301,7 @@ impl Driver<'_> {
             let started = Instant::now();
             let mut proc = self.spawn(run);
             let exited = self.wait_for_aim(&mut proc, &aim, mark, n_ops, started);
+            let killed_us = now_us();
             if exited.is_none() {
                 proc.child.kill().expect("SIGKILL the runner");
                 proc.child.wait().expect("reap the runner");
@@ -361,6 +372,7 @@ impl Driver<'_> {
                         after_ms,
                         landed,
                         op,
+                        at_us: killed_us,
                     });
                 }
             }

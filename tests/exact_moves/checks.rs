@@ -52,6 +52,8 @@ pub struct Outcome {
     pub doubled: u64,
     pub phantom: u64,
     pub groups: u64,
+    /// Lost and doubled keys, as (`lost`|`doubled`, key).
+    pub bad: Vec<(String, String)>,
 }
 
 impl Outcome {
@@ -63,6 +65,7 @@ impl Outcome {
             doubled: 0,
             phantom: 0,
             groups: 0,
+            bad: Vec::new(),
         }
     }
 }
@@ -98,9 +101,29 @@ fn list(names: &[&str]) -> String {
     format!("[{}]", quoted.join(", "))
 }
 
+/// What `keyed` found.
+struct Keyed {
+    required: u64,
+    found: u64,
+    lost: u64,
+    doubled: u64,
+    extra: u64,
+    phantom: u64,
+    sample: String,
+    /// Lost and doubled keys (up to a few thousand each), as (`lost`|`doubled`, key).
+    bad: Vec<(String, String)>,
+}
+
 /// Lost / doubled / phantom keys of `actual_keys` against `expected` (`k`, `need`: 1 must
 /// be there once, 0 may be there at most once).
-fn keyed(http: &Http, expected: &str, actual_keys: &str) -> (u64, u64, u64, u64, u64, u64, String) {
+fn keyed(http: &Http, expected: &str, actual_keys: &str) -> Keyed {
+    let counted = format!(
+        "SELECT k, max(need) AS need, countIf(src = 0) AS e, countIf(src = 1) AS a FROM ( \
+             SELECT toString(k) AS k, toUInt8(need) AS need, 0 AS src FROM ({expected}) \
+             UNION ALL \
+             SELECT toString(k) AS k, toUInt8(0) AS need, 1 AS src FROM ({actual_keys}) \
+         ) GROUP BY k"
+    );
     let sql = format!(
         "SELECT countIf(need = 1) AS required, sum(a) AS found, countIf(need = 1 AND a = 0) AS lost, \
                 countIf(a > 1) AS doubled, sumIf(a - 1, a > 1) AS extra, \
@@ -109,26 +132,33 @@ fn keyed(http: &Http, expected: &str, actual_keys: &str) -> (u64, u64, u64, u64,
                     arrayMap(k -> concat('lost ', k), arraySlice(groupArrayIf(k, need = 1 AND a = 0), 1, 3)), \
                     arrayMap(k -> concat('doubled ', k), arraySlice(groupArrayIf(k, a > 1), 1, 3)), \
                     arrayMap(k -> concat('phantom ', k), arraySlice(groupArrayIf(k, e = 0 AND a > 0), 1, 3))), ', ') \
-         FROM ( \
-             SELECT k, max(need) AS need, countIf(src = 0) AS e, countIf(src = 1) AS a FROM ( \
-                 SELECT toString(k) AS k, toUInt8(need) AS need, 0 AS src FROM ({expected}) \
-                 UNION ALL \
-                 SELECT toString(k) AS k, toUInt8(0) AS need, 1 AS src FROM ({actual_keys}) \
-             ) GROUP BY k \
-         ) FORMAT TabSeparated"
+         FROM ({counted}) FORMAT TabSeparated"
     );
     let out = http.exec(&sql);
     let f: Vec<&str> = out.split('\t').collect();
     let n = |i: usize| f.get(i).and_then(|v| v.parse().ok()).unwrap_or(0u64);
-    (
-        n(0),
-        n(1),
-        n(2),
-        n(3),
-        n(4),
-        n(5),
-        f.get(6).map_or(String::new(), |s| (*s).to_owned()),
-    )
+    let mut bad = Vec::new();
+    if n(2) > 0 || n(3) > 0 {
+        let keys = http.exec(&format!(
+            "SELECT if(a = 0, 'lost', 'doubled'), k FROM ({counted}) \
+             WHERE (need = 1 AND a = 0) OR a > 1 ORDER BY k LIMIT 5000 FORMAT TabSeparated"
+        ));
+        bad = keys
+            .lines()
+            .filter_map(|l| l.split_once('\t'))
+            .map(|(kind, k)| (kind.to_owned(), k.to_owned()))
+            .collect();
+    }
+    Keyed {
+        required: n(0),
+        found: n(1),
+        lost: n(2),
+        doubled: n(3),
+        extra: n(4),
+        phantom: n(5),
+        sample: f.get(6).map_or(String::new(), |s| (*s).to_owned()),
+        bad,
+    }
 }
 
 /// Runs one check. `initial` is the number of initial rows (keys `init-0..`), `end_us` when
@@ -151,8 +181,16 @@ pub fn run(http: &Http, check: &Check, key: &str, initial: u64, end_us: u64) -> 
                 dests = list(&dests),
             );
             let actual = format!("SELECT {key} AS k FROM {table}");
-            let (required, found, lost, doubled, extra, phantom, sample) =
-                keyed(http, &expected, &actual);
+            let Keyed {
+                required,
+                found,
+                lost,
+                doubled,
+                extra,
+                phantom,
+                sample,
+                bad,
+            } = keyed(http, &expected, &actual);
             let ok = lost == 0 && doubled == 0 && phantom == 0;
             let mut text = format!(
                 "{table} holds each acked row of {} once: required {required}, found {found}, \
@@ -169,6 +207,7 @@ pub fn run(http: &Http, check: &Check, key: &str, initial: u64, end_us: u64) -> 
                 doubled,
                 phantom,
                 groups: 0,
+                bad,
             }
         }
         Check::Same {
@@ -182,7 +221,16 @@ pub fn run(http: &Http, check: &Check, key: &str, initial: u64, end_us: u64) -> 
             let act = format!(
                 "SELECT tupleElement(t, 1) AS k FROM (SELECT tuple(*) AS t FROM ({actual}))"
             );
-            let (required, found, lost, doubled, extra, phantom, sample) = keyed(http, &exp, &act);
+            let Keyed {
+                required,
+                found,
+                lost,
+                doubled,
+                extra,
+                phantom,
+                sample,
+                bad,
+            } = keyed(http, &exp, &act);
             // Whole rows: count and an order-independent fingerprint of both sides.
             let fp = |q: &str| {
                 http.exec(&format!(
@@ -206,6 +254,7 @@ pub fn run(http: &Http, check: &Check, key: &str, initial: u64, end_us: u64) -> 
                 doubled,
                 phantom,
                 groups: 0,
+                bad,
             }
         }
         Check::Groups {
