@@ -298,6 +298,32 @@ pub fn run(http: &Http, check: &Check, key: &str, initial: u64, end_us: u64) -> 
                 amap.len(),
                 bad.len()
             );
+            // Column totals over every group: how much too much (or too little) overall.
+            let totals = |m: &std::collections::BTreeMap<String, String>| -> Vec<i128> {
+                let mut t: Vec<i128> = Vec::new();
+                for v in m.values() {
+                    for (i, f) in v.split('\t').enumerate() {
+                        if t.len() <= i {
+                            t.push(0);
+                        }
+                        t[i] += f.parse::<i128>().unwrap_or(0);
+                    }
+                }
+                t
+            };
+            let (ta, te) = (totals(&amap), totals(&emap));
+            if ta != te {
+                let diff: Vec<String> = te
+                    .iter()
+                    .zip(ta.iter().chain(std::iter::repeat(&0)))
+                    .map(|(e, a)| format!("{e} -> {a} ({:+})", a - e))
+                    .collect();
+                let _ = write!(
+                    text,
+                    "; column totals expected -> found: {}",
+                    diff.join(", ")
+                );
+            }
             if a.len() != amap.len() {
                 let _ = write!(text, " (the target's result repeats a group)");
             }
