@@ -62,7 +62,7 @@ use chplan::front::compile::compile;
 use chplan::front::diag::{Diagnostics, Format, render};
 use chplan_runner::artifacts::plan::{OpKind, Plan};
 use chplan_runner::artifacts::state::{LifecycleState, State};
-use chplan_runner::client::Endpoint;
+use chplan_runner::client::{Client, Endpoint};
 use chplan_runner::runner::exact;
 
 use engine::{Db, check_database, q};
@@ -281,20 +281,18 @@ fn run_plan(db: &Db, plan: &Plan) -> Result<(), String> {
                 plan.id, op.id
             )
         };
-        // The runner's own halves of an exact backfill: what is not a statement of the plan.
-        let client = || {
-            chplan_runner::client::Client::new(Endpoint::parse(db.ch.url(), None, None).unwrap())
-        };
-        match op.kind {
-            OpKind::ChooseParts => {
-                exact::settle(&client(), op, &db.name).map_err(failed)?;
-                db.query(&sql).map_err(failed)?;
-            }
-            OpKind::MoveParts => exact::move_partitions(&client(), op, &db.name, &op.id)
-                .map_err(|e| failed(e.to_string()))?,
-            _ => {
-                db.query(&sql).map_err(failed)?;
-            }
+        if db.cluster.is_some() {
+            db.query(&sql).map_err(failed)?;
+        } else {
+            // With the runner's own halves of an exact backfill around the statement.
+            let client = Client::new(Endpoint::parse(db.ch.url(), None, None).unwrap());
+            exact::run_once(
+                &client,
+                op,
+                &db.name,
+                &format!("golden-{}-{}-{}", db.name, plan.id, op.id),
+            )
+            .map_err(failed)?;
         }
     }
     Ok(())

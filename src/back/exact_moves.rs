@@ -20,7 +20,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::ops::{self, ChooseParts, CreateBridge, CreateStage, DropObject, ExchangeTables, Op};
+use super::ops::{
+    self, ChooseMissedParts, ChooseParts, CreateBridge, CreateStage, DropObject, ExchangeTables, Op,
+};
 use super::steps::{Step, create_table, dedupe_ids, populate, step};
 use chplan_runner::artifacts::plan::OpKind;
 use chplan_runner::artifacts::state::{MaterializedViewState, State};
@@ -212,21 +214,25 @@ fn fill_read(s: &Step, source: &str, view: &str, into: &str, key: &str) -> Vec<S
 /// The stage moved into `into`, then it and the part list dropped.
 fn fill_finish(into: &str, key: &str) -> Vec<Step> {
     let (stage, parts) = (stage_of(key), parts_of(key));
+    vec![
+        move_stage(&stage, into, key),
+        runner_drop(&stage, &format!("- stage {stage}")),
+        runner_drop(&parts, &format!("- part list {parts}")),
+    ]
+}
+
+fn move_stage(stage: &str, into: &str, key: &str) -> Step {
     let mut mv = keyed_step(
         Op::MoveParts(ops::MoveParts {
-            stage: stage.clone(),
+            stage: stage.to_string(),
             target: into.to_string(),
         }),
         into,
         key,
         format!("> move the staged rows into {into}, one partition at a time"),
     );
-    mv.objects = vec![stage.clone(), into.to_string()];
-    vec![
-        mv,
-        runner_drop(&stage, &format!("- stage {stage}")),
-        runner_drop(&parts, &format!("- part list {parts}")),
-    ]
+    mv.objects = vec![stage.to_string(), into.to_string()];
+    mv
 }
 
 /// Dropping an object the protocol made: nothing of the schema's is lost.
@@ -335,10 +341,11 @@ fn rebuild_target(out: &mut Vec<Step>, old: &State, new: &State, target: &str) -
             b.backfill.target = rebuild.clone();
         }
         out.extend(fill_read(&copy, source, &feed_of(name), &rebuild, name));
-        out.push(release(source));
     }
     for (name, _, _) in &writers {
-        out.extend(fill_finish(&rebuild, name));
+        let (stage, _) = (stage_of(name), parts_of(name));
+        out.push(move_stage(&stage, &rebuild, name));
+        out.push(runner_drop(&stage, &format!("- stage {stage}")));
     }
     for (name, v, _) in &writers {
         let before = old.materialized_views.get(*name);
@@ -369,6 +376,16 @@ fn rebuild_target(out: &mut Vec<Step>, old: &State, new: &State, target: &str) -
             ));
         }
     }
+    // One view per source at the exchange: an insert resolving two views around it could send
+    // both copies to one table. What the views write between the drops and the exchange lands
+    // in the old target only, and is caught up below.
+    for (name, _, _) in &writers {
+        let feed = feed_of(name);
+        out.push(runner_drop_view(
+            &feed,
+            &format!("- materialized view {feed} (the rebuild is fed by {name} once exchanged)"),
+        ));
+    }
     let mut swap = step(
         Op::ExchangeTables(ExchangeTables {
             name: target.to_string(),
@@ -383,12 +400,57 @@ fn rebuild_target(out: &mut Vec<Step>, old: &State, new: &State, target: &str) -
     );
     swap.objects = vec![target.to_string(), rebuild.clone()];
     out.push(swap);
-    for (name, _, _) in &writers {
-        let feed = feed_of(name);
-        out.push(runner_drop_view(
-            &feed,
-            &format!("- materialized view {feed}"),
+    for (name, v, source) in &writers {
+        let earlier = parts_of(name);
+        let key = format!("{name}_catch_up");
+        let (stage, parts) = (stage_of(&key), parts_of(&key));
+        out.push(step(
+            Op::CreateStage(CreateStage {
+                name: stage.clone(),
+                like: target.to_string(),
+            }),
+            &stage,
+            None,
+            format!("+ stage {stage} (shaped like {target})"),
         ));
+        out.push(step(
+            Op::CreatePartsList(named(&parts)),
+            &parts,
+            None,
+            format!("+ part list {parts}"),
+        ));
+        let mut choose = step(
+            Op::ChooseMissedParts(ChooseMissedParts {
+                list: parts.clone(),
+                source: source.to_string(),
+                earlier: earlier.clone(),
+                target: target.to_string(),
+            }),
+            target,
+            Some(name),
+            format!(
+                "? choose the parts of {source} whose rows the rebuilt {target} lacks \
+                 (written between the feed's drop and the exchange)"
+            ),
+        );
+        choose.objects = vec![parts.clone(), source.to_string()];
+        out.push(choose);
+        let mut copy = populate(name, v, new);
+        copy.id = format!("{}:catch-up", copy.id);
+        if let Op::Backfill(b) = &mut copy.op {
+            b.backfill.target = stage.clone();
+            b.parts = Some(parts.clone());
+            b.source_table = Some(source.to_string());
+        }
+        copy.description = format!(
+            "> catch up {target} from materialized view {name} (those parts, into {stage})"
+        );
+        out.push(copy);
+        out.push(release(source));
+        out.push(move_stage(&stage, target, &key));
+        out.push(runner_drop(&stage, &format!("- stage {stage}")));
+        out.push(runner_drop(&parts, &format!("- part list {parts}")));
+        out.push(runner_drop(&earlier, &format!("- part list {earlier}")));
     }
     out.push(runner_drop(
         &rebuild,

@@ -40,6 +40,7 @@ pub enum Op {
     /// A runner-owned one-column table: the parts an exact backfill reads.
     CreatePartsList(DropObject),
     ChooseParts(ChooseParts),
+    ChooseMissedParts(ChooseMissedParts),
     MoveParts(MoveParts),
     /// A materialized view that copies a bumped table's new rows into its next version.
     CreateBridge(CreateBridge),
@@ -76,6 +77,7 @@ impl Op {
             Op::CreateStage(_) => "create_stage.sql.j2",
             Op::CreatePartsList(_) => "create_parts_list.sql.j2",
             Op::ChooseParts(_) => "choose_parts.sql.j2",
+            Op::ChooseMissedParts(_) => "choose_missed_parts.sql.j2",
             Op::MoveParts(_) => "move_parts.sql.j2",
             Op::CreateBridge(_) => "create_bridge.sql.j2",
             Op::ExchangeTables(_) => "exchange_tables.sql.j2",
@@ -110,6 +112,7 @@ impl Op {
             Op::ReleaseMerges(_) => OpKind::ReleaseMerges,
             Op::CreateStage(_) | Op::CreatePartsList(_) => OpKind::CreateTable,
             Op::ChooseParts(_) => OpKind::ChooseParts,
+            Op::ChooseMissedParts(_) => OpKind::ChooseMissedParts,
             Op::MoveParts(_) => OpKind::MoveParts,
             Op::CreateBridge(_) => OpKind::CreateMaterializedView,
             Op::ExchangeTables(_) => OpKind::ExchangeTables,
@@ -154,6 +157,7 @@ pub fn id_tag(kind: OpKind) -> &'static str {
         OpKind::HoldMerges => "hold-merges",
         OpKind::ReleaseMerges => "release-merges",
         OpKind::ChooseParts => "choose-parts",
+        OpKind::ChooseMissedParts => "choose-missed-parts",
         OpKind::MoveParts => "move-parts",
         OpKind::ExchangeTables => "exchange-tables",
         OpKind::ModifyMaterializedViewQuery => "modify-materialized-view-query",
@@ -342,6 +346,16 @@ pub struct ChooseParts {
     pub list: String,
     pub source: String,
     pub view: String,
+}
+
+/// The parts of `source` not in `earlier` whose inserts wrote nothing into the table now
+/// named `target`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChooseMissedParts {
+    pub list: String,
+    pub source: String,
+    pub earlier: String,
+    pub target: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -24,8 +24,9 @@ use crate::front::ir::ProjectConfig;
 use chplan_clickhouse::sqltext::quote_ident;
 use chplan_runner::artifacts::plan::Plan;
 use chplan_runner::artifacts::state::State;
-use chplan_runner::client::{Client, Request};
+use chplan_runner::client::Client;
 use chplan_runner::migrations::write_atomic;
+use chplan_runner::runner::exact;
 
 pub struct DevOptions<'a> {
     /// Accept version-bump decisions and destructive changes without asking.
@@ -268,11 +269,15 @@ fn apply(
             let _ = writeln!(out, "dev: stopped before: {}", op.description);
             return Ok(Round::NotApplied);
         }
-        let request = Request {
-            database: Some(&config.database),
-            ..Default::default()
-        };
-        if let Err(e) = client.run(&op.sql, request) {
+        // Unique per run: a server refuses a query id that is still running.
+        let query_id = format!(
+            "chplan-dev-{}-{}-{}-{}",
+            config.database,
+            plan.id,
+            op.id,
+            std::process::id()
+        );
+        if let Err(e) = exact::run_once(client, op, &config.database, &query_id) {
             let _ = writeln!(out, "dev: failed: {}\n  {e}", op.description);
             let _ = writeln!(out, "dev: the changes after it were not applied");
             return Ok(Round::NotApplied);

@@ -58,7 +58,12 @@ pub enum OpKind {
     /// (the statement takes the partition id as the parameter `partition`). `objects`: the
     /// stage, then the target.
     MoveParts,
+    /// After a rebuilt target is exchanged: lists the source's parts whose rows reached
+    /// neither the rebuild (through its feeding view) nor the exchanged target (through the
+    /// view), from `system.part_log`. `objects` as for ChooseParts.
+    ChooseMissedParts,
     /// `EXCHANGE TABLES`: needs an Atomic database. `objects`: the target, then its rebuild.
+    /// The runner first waits for running inserts, and never runs it twice.
     ExchangeTables,
     ModifyMaterializedViewQuery,
     RawSql,
@@ -74,6 +79,7 @@ impl OpKind {
                 | OpKind::HoldMerges
                 | OpKind::ReleaseMerges
                 | OpKind::ChooseParts
+                | OpKind::ChooseMissedParts
                 | OpKind::MoveParts
         )
     }

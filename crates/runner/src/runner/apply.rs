@@ -456,12 +456,51 @@ impl Run<'_> {
             let _ = record(Outcome::Failed, &e.to_string());
             return Err(failure(&position, &query_id, &e));
         }
-        if op.kind == OpKind::ChooseParts
-            && !self.approximate
-            && let Err(e) = exact::settle(client, op, database)
-        {
-            let _ = record(Outcome::Failed, &e);
-            return Err(format!("error: {position} failed:\n  {e}"));
+        let prepared = match op.kind {
+            OpKind::ChooseParts | OpKind::ChooseMissedParts if !self.approximate => {
+                exact::settle(client, op, database).map(|()| true)
+            }
+            OpKind::ChooseMissedParts => {
+                let _ = writeln!(
+                    out,
+                    "  skip {}: without the logs the rows written while the views changed \
+                     cannot be told apart (--approximate-backfill)",
+                    op.id
+                );
+                Ok(false)
+            }
+            OpKind::ExchangeTables if self.approximate && step.restart => Err(format!(
+                "an earlier attempt at this EXCHANGE was interrupted and without \
+                 system.query_log it is unknown whether it ran (running it again would swap \
+                 the tables back): compare {} with {} and run apply again once you have \
+                 exchanged them by hand or not",
+                op.objects.first().map_or("", String::as_str),
+                op.objects.get(1).map_or("", String::as_str)
+            )),
+            OpKind::ExchangeTables if self.approximate => Ok(true),
+            OpKind::ExchangeTables => {
+                let prefix = format!("chplan-{}-{}-", step.plan.id, step.index + 1);
+                exact::wait_for_inserts(client, "the feeding views were dropped")
+                    .and_then(|()| exact::already_exchanged(client, op, database, &prefix))
+                    .map(|done| {
+                        if done {
+                            let _ = writeln!(out, "  {} already ran: not exchanging back", op.id);
+                        }
+                        !done
+                    })
+            }
+            _ => Ok(true),
+        };
+        match prepared {
+            Ok(true) => {}
+            Ok(false) => {
+                record(Outcome::Done, "")?;
+                return Ok(());
+            }
+            Err(e) => {
+                let _ = record(Outcome::Failed, &e);
+                return Err(format!("error: {position} failed:\n  {e}"));
+            }
         }
 
         let started = Instant::now();
@@ -542,7 +581,7 @@ fn restart(
     let op = step.op;
     if !matches!(
         op.kind,
-        OpKind::Backfill | OpKind::ChooseParts | OpKind::MoveParts
+        OpKind::Backfill | OpKind::ChooseParts | OpKind::ChooseMissedParts | OpKind::MoveParts
     ) {
         return Ok(());
     }

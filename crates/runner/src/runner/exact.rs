@@ -20,10 +20,12 @@ const POLL: Duration = Duration::from_millis(100);
 /// The logs of `LOGS` this server does not keep (`<part_log>`/`<query_log>` missing from its
 /// configuration), when some pending plan chooses parts.
 pub fn missing_logs(client: &Client, plans: &[&Plan]) -> Result<Vec<&'static str>, ClientError> {
-    let chooses = plans
-        .iter()
-        .flat_map(|p| &p.operations)
-        .any(|op| op.kind == OpKind::ChooseParts);
+    let chooses = plans.iter().flat_map(|p| &p.operations).any(|op| {
+        matches!(
+            op.kind,
+            OpKind::ChooseParts | OpKind::ChooseMissedParts | OpKind::ExchangeTables
+        )
+    });
     if !chooses {
         return Ok(Vec::new());
     }
@@ -51,11 +53,9 @@ fn pair(op: &Operation) -> Result<(&str, &str), String> {
     }
 }
 
-/// Before the part choice: every insert running now may have started before the feeding view
-/// existed, so its parts are not all written yet. Wait until each of them has ended; the logs
-/// then hold every part and the views each insert went through.
-pub fn settle(client: &Client, op: &Operation, database: &str) -> Result<(), String> {
-    let (_, source) = pair(op)?;
+/// Waits until every insert running now has ended: each may have built its pipeline before
+/// the last change to the views (`what` says which, for the message).
+pub fn wait_for_inserts(client: &Client, what: &str) -> Result<(), String> {
     let running = |client: &Client| -> Result<Vec<String>, String> {
         client
             .read(
@@ -70,17 +70,26 @@ pub fn settle(client: &Client, op: &Operation, database: &str) -> Result<(), Str
     loop {
         let now = running(client)?;
         if !before.iter().any(|q| now.contains(q)) {
-            break;
+            return Ok(());
         }
         if start.elapsed() > INSERT_WAIT {
             return Err(format!(
-                "inserts that were running when the view feeding from {source} was created are \
-                 still running after {} s; run apply again once they have finished",
+                "inserts that were running when {what} are still running after {} s; run \
+                 apply again once they have finished",
                 INSERT_WAIT.as_secs()
             ));
         }
         thread::sleep(POLL);
     }
+}
+
+/// Before a part choice: every insert running now may have started before the feeding view
+/// existed (or, for the catch-up after an exchange, before the exchange), so its parts are
+/// not all written yet. Wait until each of them has ended; the logs then hold every part and
+/// the views each insert went through.
+pub fn settle(client: &Client, op: &Operation, database: &str) -> Result<(), String> {
+    let (_, source) = pair(op)?;
+    wait_for_inserts(client, &format!("the views reading {source} changed"))?;
     client
         .exec("SYSTEM FLUSH LOGS", None)
         .map_err(|e| format!("cannot flush the logs (SYSTEM FLUSH LOGS): {e}"))?;
@@ -97,6 +106,32 @@ pub fn settle(client: &Client, op: &Operation, database: &str) -> Result<(), Str
         ));
     }
     Ok(())
+}
+
+/// Whether an earlier attempt at this EXCHANGE (query ids `<prefix>...`) finished: exchanging
+/// again would swap the tables back.
+pub fn already_exchanged(
+    client: &Client,
+    op: &Operation,
+    database: &str,
+    prefix: &str,
+) -> Result<bool, String> {
+    let (target, _) = pair(op)?;
+    client
+        .exec("SYSTEM FLUSH LOGS", None)
+        .map_err(|e| format!("cannot flush the logs (SYSTEM FLUSH LOGS): {e}"))?;
+    let body = client
+        .read(
+            "SELECT count() FROM system.query_log \
+             WHERE type = 'QueryFinish' AND startsWith(query_id, {prefix:String}) \
+               AND has(tables, {table:String})",
+            &[
+                ("prefix", prefix),
+                ("table", &format!("{database}.{target}")),
+            ],
+        )
+        .map_err(|e| format!("cannot read system.query_log: {e}"))?;
+    Ok(body.trim() != "0")
 }
 
 /// Active parts of `source` that an insert wrote (part_log) but that query_log does not know.
@@ -163,4 +198,34 @@ pub fn move_partitions(
         )?;
     }
     Ok(())
+}
+
+/// One operation with the runner's halves of the protocol around its statement, outside a
+/// journaled apply (`chplan dev` on a local database): waits and flushes before a part
+/// choice or an exchange, one move per partition.
+pub fn run_once(
+    client: &Client,
+    op: &Operation,
+    database: &str,
+    query_id: &str,
+) -> Result<(), String> {
+    match op.kind {
+        OpKind::ChooseParts | OpKind::ChooseMissedParts => settle(client, op, database)?,
+        OpKind::ExchangeTables => wait_for_inserts(client, "the feeding views were dropped")?,
+        OpKind::MoveParts => {
+            return move_partitions(client, op, database, query_id).map_err(|e| e.to_string());
+        }
+        _ => {}
+    }
+    client
+        .run(
+            &op.sql,
+            Request {
+                database: Some(database),
+                query_id: Some(query_id),
+                ..Request::default()
+            },
+        )
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
