@@ -174,7 +174,14 @@ fn run(s: &Scenario, base_seed: u64) -> Result<(), Failed> {
             applied.start_us,
         );
     }
-    let _ = writeln!(r, "    checks:");
+    if applied.completed {
+        let _ = writeln!(r, "    checks:");
+    } else {
+        let _ = writeln!(
+            r,
+            "    checks (the apply did not complete: these describe a half-applied database):"
+        );
+    }
     for o in &outcomes {
         let _ = writeln!(r, "      [{}] {}", if o.ok { "ok" } else { "FAIL" }, o.text);
         if !o.ok {
@@ -388,16 +395,18 @@ fn report_reader(
         .collect();
     let mut dips = 0;
     let mut max = 0u128;
+    let mut deepest = 0u128;
     for v in &values {
         if *v < max {
             dips += 1;
+            deepest = deepest.max(max - v);
         }
         max = max.max(*v);
     }
     let _ = writeln!(
         r,
         "    reader `{sql}`: {} samples, baseline {baseline}, min {}, max {max}; {} below the \
-         baseline, {dips} below an earlier sample, {} errors",
+         baseline, {dips} below an earlier sample (deepest by {deepest}), {} errors",
         samples.len(),
         values.iter().min().copied().unwrap_or(0),
         below.len(),
