@@ -148,7 +148,7 @@ fn dev_applies_every_save() {
         .replace("table events {", "table events version=\"0.1\" {")
         .replace("order-by id", "order-by id n");
     save(p, &v2);
-    dev.wait_for("- table events (destructive");
+    dev.wait_for("- bridge _chplan_bridge_events");
     assert_eq!(tables(db), "['big','events_0_1']");
     assert_eq!(q(&format!("SELECT count() FROM {db}.events_0_1")), "100");
     assert_eq!(q(&format!("SELECT count() FROM {db}.big")), "89");

@@ -339,16 +339,18 @@ fn a_restarted_backfill_empties_its_target_first() {
         .replace("order-by id", "order-by name id");
     p.write("events.kdl", &bumped);
     ok(p.path(), &["plan", "--name", "reorder", "--yes-all"]);
-    // The backfill fails after part of the rows were copied: its INSERT is broken, and one
-    // row is copied by hand, as an interrupted INSERT ... SELECT would leave it.
-    edit_plan(p.path(), "0002_reorder", "INSERT INTO", "INSERTZ INTO");
+    // The backfill fails after part of the rows were copied into its stage: its INSERT is
+    // broken, and one row is copied by hand, as an interrupted INSERT ... SELECT would leave it.
+    let copy = format!("INSERT INTO `{db}`.`_chplan_stage_events_0_2`");
+    let broken = copy.replace("INSERT", "INSERTZ");
+    edit_plan(p.path(), "0002_reorder", &copy, &broken);
     let out = apply_fails(p.path(), &["--yes-destructive"]);
     assert!(out.contains("backfill"), "{out}");
     q(&format!(
-        "INSERT INTO {db}.events_0_2 SELECT * FROM {db}.events_0_1 LIMIT 1"
+        "INSERT INTO {db}._chplan_stage_events_0_2 SELECT * FROM {db}.events_0_1 LIMIT 1"
     ));
 
-    edit_plan(p.path(), "0002_reorder", "INSERTZ INTO", "INSERT INTO");
+    edit_plan(p.path(), "0002_reorder", &broken, &copy);
     let out = apply(p.path(), &["--yes-destructive"]);
     assert!(out.contains("restarting backfill"), "{out}");
     assert_eq!(q(&format!("SELECT count() FROM {db}.events_0_2")), "3");
