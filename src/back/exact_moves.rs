@@ -21,9 +21,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::ops::{
-    self, ChooseMissedParts, ChooseParts, CreateBridge, CreateStage, DropObject, ExchangeTables, Op,
+    self, ChooseMissedParts, ChooseParts, CreateBridge, CreateStage, DropObject, ExchangeTables,
+    Op, SnapshotParts,
 };
 use super::steps::{Step, create_table, dedupe_ids, populate, step};
+use chplan_clickhouse::sqltext::quote_ident;
 use chplan_runner::artifacts::plan::OpKind;
 use chplan_runner::artifacts::state::{MaterializedViewState, State};
 
@@ -34,8 +36,14 @@ fn stage_of(key: &str) -> String {
 fn parts_of(key: &str) -> String {
     format!("_chplan_parts_{key}")
 }
+fn before_of(key: &str) -> String {
+    format!("_chplan_before_{key}")
+}
 fn rebuild_of(target: &str) -> String {
     format!("_chplan_rebuild_{target}")
+}
+fn retired_of(table: &str) -> String {
+    format!("_chplan_retired_{table}")
 }
 fn feed_of(view: &str) -> String {
     format!("_chplan_feed_{view}")
@@ -93,7 +101,7 @@ fn exact_copies(old: &State, new: &State, steps: Vec<Step>) -> Vec<Step> {
                 }
                 match sole_source(new, &view) {
                     Some(source) if !has_rows => {
-                        hold_before_view(&mut out, &source, &view);
+                        guard_before_view(&mut out, &source, &view, &view);
                         out.extend(fill(&s, &source, &view, &target, &view));
                     }
                     _ => out.push(s),
@@ -115,13 +123,42 @@ fn sole_source(new: &State, view: &str) -> Option<String> {
     }
 }
 
-/// Merges held on `source` just before the step that creates `view`.
-fn hold_before_view(out: &mut Vec<Step>, source: &str, view: &str) {
+/// `guard` just before the step that creates `view`.
+fn guard_before_view(out: &mut Vec<Step>, source: &str, view: &str, key: &str) {
     let at = out
         .iter()
         .position(|s| s.kind() == OpKind::CreateMaterializedView && s.objects[0] == view)
         .unwrap_or(out.len());
-    out.insert(at, hold(source));
+    for (i, g) in guard(source, key).into_iter().enumerate() {
+        out.insert(at + i, g);
+    }
+}
+
+/// Step 1 of the protocol before the feeding view exists: merges held on `source` and its
+/// parts listed. Those parts predate the view; any later part came from an insert that the
+/// logs describe.
+fn guard(source: &str, key: &str) -> Vec<Step> {
+    let before = before_of(key);
+    let mut snapshot = step(
+        Op::SnapshotParts(SnapshotParts {
+            list: before.clone(),
+            source: source.to_string(),
+        }),
+        source,
+        Some(key),
+        format!("? list the parts of {source} as they are before the view"),
+    );
+    snapshot.objects = vec![before.clone(), source.to_string()];
+    vec![
+        hold(source),
+        step(
+            Op::CreatePartsList(named(&before)),
+            &before,
+            None,
+            format!("+ part list {before}"),
+        ),
+        snapshot,
+    ]
 }
 
 fn hold(source: &str) -> Step {
@@ -183,7 +220,8 @@ fn fill_read(s: &Step, source: &str, view: &str, into: &str, key: &str) -> Vec<S
         Op::ChooseParts(ChooseParts {
             list: parts.clone(),
             source: source.to_string(),
-            view: view.to_string(),
+            earlier: before_of(key),
+            view_target: into.to_string(),
         }),
         into,
         key,
@@ -214,10 +252,12 @@ fn fill_read(s: &Step, source: &str, view: &str, into: &str, key: &str) -> Vec<S
 /// The stage moved into `into`, then it and the part list dropped.
 fn fill_finish(into: &str, key: &str) -> Vec<Step> {
     let (stage, parts) = (stage_of(key), parts_of(key));
+    let before = before_of(key);
     vec![
         move_stage(&stage, into, key),
         runner_drop(&stage, &format!("- stage {stage}")),
         runner_drop(&parts, &format!("- part list {parts}")),
+        runner_drop(&before, &format!("- part list {before}")),
     ]
 }
 
@@ -257,10 +297,10 @@ fn runner_drop_view(name: &str, description: &str) -> Step {
 
 /// An in-place version bump: the old version feeds the new one through a bridge view until
 /// it is dropped, so rows written to it at any time before then arrive exactly once.
-fn bump(out: &mut Vec<Step>, pending: &mut [Step], s: &Step, source: &str, target: &str) {
+fn bump(out: &mut Vec<Step>, pending: &mut Vec<Step>, s: &Step, source: &str, target: &str) {
     let Op::Backfill(b) = &s.op else { return };
     let bridge = bridge_of(source);
-    out.push(hold(source));
+    out.extend(guard(source, target));
     out.push(step(
         Op::CreateBridge(CreateBridge {
             name: bridge.clone(),
@@ -275,14 +315,33 @@ fn bump(out: &mut Vec<Step>, pending: &mut [Step], s: &Step, source: &str, targe
         ),
     ));
     out.extend(fill(s, source, &bridge, target, target));
-    for later in pending.iter_mut() {
-        if later.kind() == OpKind::DropTable && later.objects[0] == source {
-            later.description = format!(
-                "- table {source} (destructive; writers must have moved to {target}: until \
-                 this step, what they write to {source} reaches {target} through {bridge})"
-            );
-        }
-    }
+    let Some(at) = pending
+        .iter()
+        .position(|l| l.kind() == OpKind::DropTable && l.objects[0] == source)
+    else {
+        return;
+    };
+    // Renamed away first: an insert already running into it (it may not have reached its
+    // views yet) still finds its bridge; once they have ended nothing can write to it.
+    let retired = retired_of(source);
+    let mut retire = step(
+        Op::RetireTable(ops::RetireTable {
+            name: source.to_string(),
+            to: retired.clone(),
+        }),
+        source,
+        None,
+        format!(
+            "- table {source}: renamed to {retired}, then inserts still running into it waited \
+             for (destructive; writers must have moved to {target}: until this step, what they \
+             write to {source} reaches {target} through {bridge})"
+        ),
+    );
+    retire.destructive = true;
+    retire.objects = vec![source.to_string(), retired.clone()];
+    let drop = runner_drop(&retired, &format!("- table {retired} (was {source})"));
+    let drop_bridge = runner_drop_view(&bridge, &format!("- bridge {bridge} ({source} is gone)"));
+    pending.splice(at..=at, [retire, drop, drop_bridge]);
 }
 
 /// A materialized view's new SELECT over a target that holds rows: the target rebuilt beside
@@ -322,7 +381,7 @@ fn rebuild_target(out: &mut Vec<Step>, old: &State, new: &State, target: &str) -
     ));
     for (name, v, source) in &writers {
         let feed = feed_of(name);
-        out.push(hold(source));
+        out.extend(guard(source, name));
         out.push(step(
             Op::CreateMaterializedView(ops::CreateMaterializedView {
                 name: feed.clone(),
@@ -424,7 +483,9 @@ fn rebuild_target(out: &mut Vec<Step>, old: &State, new: &State, target: &str) -
                 list: parts.clone(),
                 source: source.to_string(),
                 earlier: earlier.clone(),
-                target: target.to_string(),
+                targets: vec![target.to_string()],
+                // The old target wrote under the same name until the exchange.
+                by_uuid: true,
             }),
             target,
             Some(name),
@@ -451,6 +512,8 @@ fn rebuild_target(out: &mut Vec<Step>, old: &State, new: &State, target: &str) -
         out.push(runner_drop(&stage, &format!("- stage {stage}")));
         out.push(runner_drop(&parts, &format!("- part list {parts}")));
         out.push(runner_drop(&earlier, &format!("- part list {earlier}")));
+        let before = before_of(name);
+        out.push(runner_drop(&before, &format!("- part list {before}")));
     }
     out.push(runner_drop(
         &rebuild,
@@ -461,15 +524,12 @@ fn rebuild_target(out: &mut Vec<Step>, old: &State, new: &State, target: &str) -
 
 /// A materialized view dropped and re-created only because a version it touches moved (same
 /// SELECT but for the version names, no repopulation) keeps feeding its target throughout:
-/// - it reads a bumped version, its target stays: one `MODIFY QUERY` right after the bridges
-///   of the versions it read, instead of a drop at the start and a create at the end (before,
-///   the old version feeds it; after, the bridge carries the old version's rows to the new
-///   one, which feeds it: every insert reaches the target once);
-/// - its target moved to a bridged next version: the drop moved next to the create, after
-///   the bridge and after the views reading the next version have moved to it (rows before
-///   the drop reach the next version through the bridge). ClickHouse has no atomic way to
-///   re-point a view (`CREATE OR REPLACE` doubles and loses rows under concurrent inserts):
-///   an insert in the instant between the two is not copied, and the drop says so.
+/// - it reads a bumped version, its target stays: re-pointed (`repoint`) right after the
+///   bridges of the versions it read, instead of a drop at the start and a create at the end
+///   (before, the old version feeds it; after, the bridge carries the old version's rows to
+///   the new one, which feeds it);
+/// - its target moved to a bridged next version: re-pointed after the bridge and after the
+///   views reading the next version have moved to it.
 fn swap_renamed_views(old: &State, new: &State, steps: Vec<Step>) -> Vec<Step> {
     let bridges: BTreeMap<String, String> = steps
         .iter()
@@ -515,38 +575,18 @@ fn swap_renamed_views(old: &State, new: &State, steps: Vec<Step>) -> Vec<Step> {
             .filter(|t| bridges.contains_key(*t))
             .cloned()
             .collect();
-        if before.to == after.to && before.comment == after.comment {
-            let modify = step(
-                Op::ModifyMaterializedViewQuery(ops::CreateView {
-                    name: c.name.clone(),
-                    select: c.select.clone(),
-                    comment: None,
-                }),
-                &c.name,
-                None,
-                format!(
-                    "~ materialized view {}: reads the new versions (in place: no insert is missed)",
-                    c.name
-                ),
-            );
+        if before.to == after.to && before.comment == after.comment && !reads_bridged.is_empty() {
             let swap = Swap {
-                steps: vec![modify],
+                steps: repoint(new, s, &c.name, &[&after.to]),
                 waits: reads_bridged,
                 recreate: false,
             };
             swaps.insert(c.name.clone(), swap);
         } else if bridges.get(&before.to) == Some(&after.to) {
-            let mut drop = runner_drop_view(&c.name, "");
-            drop.destructive = true;
-            drop.description = format!(
-                "- materialized view {} (destructive; re-created into {} at once below: an \
-                 insert into its source between the two is not copied)",
-                c.name, after.to
-            );
             let mut waits = reads_bridged;
             waits.insert(before.to.clone());
             let swap = Swap {
-                steps: vec![drop, s.clone()],
+                steps: repoint(new, s, &c.name, &[&before.to, &after.to]),
                 waits,
                 recreate: true,
             };
@@ -593,6 +633,135 @@ fn swap_renamed_views(old: &State, new: &State, steps: Vec<Step>) -> Vec<Step> {
     }
     out.extend(queued.into_iter().flat_map(|q| q.steps));
     out
+}
+
+/// A view re-created only because a version it touches moved: its source (it reads the next
+/// version) or its target (it writes into the next version, bridged from the old) changed.
+/// ClickHouse has no atomic way to change either (`CREATE OR REPLACE` doubles and loses rows
+/// under concurrent inserts; `MODIFY QUERY` lets an insert resolving the views around it
+/// miss the view), so it is dropped and re-created next to each other, and what its source
+/// received in between is caught up: with merges held on the source and its parts listed
+/// before the drop, the parts after it whose inserts wrote nothing into `checked` (its old and
+/// new target) are copied through the view into a stage, and through every view downstream of
+/// its target into stages of their own (a move triggers no view), then all moved in.
+fn repoint(new: &State, create: &Step, view: &str, checked: &[&str]) -> Vec<Step> {
+    let Op::CreateMaterializedView(c) = &create.op else {
+        return vec![create.clone()];
+    };
+    let to = c.to.as_str();
+    let mut drop = runner_drop_view(view, "");
+    let Some((source, v)) = sole_source(new, view).zip(new.materialized_views.get(view)) else {
+        drop.description = format!(
+            "- materialized view {view} (re-created into {to} at once below: an insert into \
+             its sources between the two is not copied)"
+        );
+        return vec![drop, create.clone()];
+    };
+    drop.description = format!(
+        "- materialized view {view} (re-created into {to} at once below; what {source} receives \
+         in between is caught up)"
+    );
+    let key = format!("{view}_gap");
+    let (earlier, parts) = (before_of(&key), parts_of(&key));
+    let mut steps = guard(&source, &key);
+    steps.extend([
+        drop,
+        create.clone(),
+        step(
+            Op::CreatePartsList(named(&parts)),
+            &parts,
+            None,
+            format!("+ part list {parts}"),
+        ),
+    ]);
+    let mut choose = step(
+        Op::ChooseMissedParts(ChooseMissedParts {
+            list: parts.clone(),
+            source: source.clone(),
+            earlier: earlier.clone(),
+            targets: checked.iter().map(|t| t.to_string()).collect(),
+            by_uuid: false,
+        }),
+        to,
+        Some(view),
+        format!(
+            "? choose the parts of {source} written while {view} was re-created (their rows \
+             reached none of {})",
+            checked.join(", ")
+        ),
+    );
+    choose.objects = vec![parts.clone(), source.clone()];
+    steps.push(choose);
+    // The copies: the view's, then each view downstream from the stage before it.
+    let mut copies: Vec<(String, String, String)> = Vec::new(); // (key, stage, into)
+    let stage = stage_of(&key);
+    steps.push(step(
+        Op::CreateStage(CreateStage {
+            name: stage.clone(),
+            like: to.to_string(),
+        }),
+        &stage,
+        None,
+        format!("+ stage {stage} (shaped like {to})"),
+    ));
+    let mut copy = populate(view, v, new);
+    copy.id = format!("{}:gap", copy.id);
+    if let Op::Backfill(b) = &mut copy.op {
+        b.backfill.target = stage.clone();
+        b.parts = Some(parts.clone());
+        b.source_table = Some(source.clone());
+    }
+    copy.description =
+        format!("> copy into {stage} what {view} missed (the parts just chosen of {source})");
+    steps.push(copy);
+    copies.push((key, stage.clone(), to.to_string()));
+    let mut frontier = vec![(to.to_string(), stage)];
+    while let Some((table, table_stage)) = frontier.pop() {
+        for (d, dv) in &new.materialized_views {
+            if d == view || sole_source(new, d).as_deref() != Some(table.as_str()) {
+                continue;
+            }
+            let key = format!("{view}_gap_{d}");
+            let stage = stage_of(&key);
+            steps.push(step(
+                Op::CreateStage(CreateStage {
+                    name: stage.clone(),
+                    like: dv.to.clone(),
+                }),
+                &stage,
+                None,
+                format!("+ stage {stage} (shaped like {})", dv.to),
+            ));
+            let mut reading_stage = dv.clone();
+            reading_stage.select = dv.select.replace(
+                &format!("{}.{}", quote_ident(&new.database), quote_ident(&table)),
+                &format!(
+                    "{}.{}",
+                    quote_ident(&new.database),
+                    quote_ident(&table_stage)
+                ),
+            );
+            let mut copy = populate(d, &reading_stage, new);
+            copy.id = format!("{}:gap", copy.id);
+            if let Op::Backfill(b) = &mut copy.op {
+                b.backfill.target = stage.clone();
+            }
+            copy.description = format!("> copy into {stage} what {d} makes of {table_stage}");
+            steps.push(copy);
+            copies.push((key, stage.clone(), dv.to.clone()));
+            frontier.push((dv.to.clone(), stage));
+        }
+    }
+    steps.push(release(&source));
+    for (key, stage, into) in &copies {
+        steps.push(move_stage(stage, into, key));
+    }
+    for (_, stage, _) in &copies {
+        steps.push(runner_drop(stage, &format!("- stage {stage}")));
+    }
+    steps.push(runner_drop(&parts, &format!("- part list {parts}")));
+    steps.push(runner_drop(&earlier, &format!("- part list {earlier}")));
+    steps
 }
 
 /// Merges held once per source, and released only after the last copy that reads it.

@@ -41,6 +41,8 @@ pub enum Op {
     CreatePartsList(DropObject),
     ChooseParts(ChooseParts),
     ChooseMissedParts(ChooseMissedParts),
+    SnapshotParts(SnapshotParts),
+    RetireTable(RetireTable),
     MoveParts(MoveParts),
     /// A materialized view that copies a bumped table's new rows into its next version.
     CreateBridge(CreateBridge),
@@ -78,6 +80,8 @@ impl Op {
             Op::CreatePartsList(_) => "create_parts_list.sql.j2",
             Op::ChooseParts(_) => "choose_parts.sql.j2",
             Op::ChooseMissedParts(_) => "choose_missed_parts.sql.j2",
+            Op::SnapshotParts(_) => "snapshot_parts.sql.j2",
+            Op::RetireTable(_) => "retire_table.sql.j2",
             Op::MoveParts(_) => "move_parts.sql.j2",
             Op::CreateBridge(_) => "create_bridge.sql.j2",
             Op::ExchangeTables(_) => "exchange_tables.sql.j2",
@@ -113,6 +117,8 @@ impl Op {
             Op::CreateStage(_) | Op::CreatePartsList(_) => OpKind::CreateTable,
             Op::ChooseParts(_) => OpKind::ChooseParts,
             Op::ChooseMissedParts(_) => OpKind::ChooseMissedParts,
+            Op::SnapshotParts(_) => OpKind::SnapshotParts,
+            Op::RetireTable(_) => OpKind::RetireTable,
             Op::MoveParts(_) => OpKind::MoveParts,
             Op::CreateBridge(_) => OpKind::CreateMaterializedView,
             Op::ExchangeTables(_) => OpKind::ExchangeTables,
@@ -158,6 +164,8 @@ pub fn id_tag(kind: OpKind) -> &'static str {
         OpKind::ReleaseMerges => "release-merges",
         OpKind::ChooseParts => "choose-parts",
         OpKind::ChooseMissedParts => "choose-missed-parts",
+        OpKind::SnapshotParts => "snapshot-parts",
+        OpKind::RetireTable => "retire-table",
         OpKind::MoveParts => "move-parts",
         OpKind::ExchangeTables => "exchange-tables",
         OpKind::ModifyMaterializedViewQuery => "modify-materialized-view-query",
@@ -340,22 +348,41 @@ pub struct CreateStage {
     pub like: String,
 }
 
-/// The active parts of `source` that no insert through `view` wrote, listed into `list`.
+/// The active parts of `source` no insert through the feeding view wrote, listed into `list`:
+/// those in `earlier` (listed before the view existed) and those of inserts that wrote nothing
+/// into `view_target`, the view's target.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChooseParts {
     pub list: String,
     pub source: String,
-    pub view: String,
+    pub earlier: String,
+    pub view_target: String,
 }
 
-/// The parts of `source` not in `earlier` whose inserts wrote nothing into the table now
-/// named `target`.
+/// The parts of `source` not in `earlier` whose inserts wrote nothing into the tables now
+/// named `targets`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChooseMissedParts {
     pub list: String,
     pub source: String,
     pub earlier: String,
-    pub target: String,
+    pub targets: Vec<String>,
+    /// Match the targets by uuid (a target exchanged in between had the same name).
+    pub by_uuid: bool,
+}
+
+/// A table renamed out of the way before it is dropped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RetireTable {
+    pub name: String,
+    pub to: String,
+}
+
+/// Every active part of `source`, listed into `list`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SnapshotParts {
+    pub list: String,
+    pub source: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -40,6 +40,8 @@ const TEMPLATES: &[(&str, &str)] = templates![
     "hold_merges.sql.j2",
     "modify_materialized_view_query.sql.j2",
     "choose_missed_parts.sql.j2",
+    "snapshot_parts.sql.j2",
+    "retire_table.sql.j2",
     "modify_table_comment.sql.j2",
     "modify_table_order_by.sql.j2",
     "modify_table_settings.sql.j2",

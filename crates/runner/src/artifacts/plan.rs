@@ -58,10 +58,18 @@ pub enum OpKind {
     /// (the statement takes the partition id as the parameter `partition`). `objects`: the
     /// stage, then the target.
     MoveParts,
-    /// After a rebuilt target is exchanged: lists the source's parts whose rows reached
-    /// neither the rebuild (through its feeding view) nor the exchanged target (through the
-    /// view), from `system.part_log`. `objects` as for ChooseParts.
+    /// Lists the source's parts not listed before whose inserts wrote nothing into the given
+    /// tables (by uuid, from `system.part_log`): after a rebuilt target is exchanged, the rows
+    /// that reached neither the rebuild nor the exchanged target; after a view is re-pointed,
+    /// those written while it did not exist. `objects` as for ChooseParts.
     ChooseMissedParts,
+    /// Lists every active part of the source before a view over it is re-created, for the
+    /// ChooseMissedParts after it. `objects` as for ChooseParts.
+    SnapshotParts,
+    /// `RENAME TABLE` of a version about to be dropped (`objects`: the table, its new name);
+    /// the runner then waits for the inserts still running into it. Skipped when the table is
+    /// gone already (an earlier attempt renamed it).
+    RetireTable,
     /// `EXCHANGE TABLES`: needs an Atomic database. `objects`: the target, then its rebuild.
     /// The runner first waits for running inserts, and never runs it twice.
     ExchangeTables,
@@ -80,6 +88,7 @@ impl OpKind {
                 | OpKind::ReleaseMerges
                 | OpKind::ChooseParts
                 | OpKind::ChooseMissedParts
+                | OpKind::SnapshotParts
                 | OpKind::MoveParts
         )
     }

@@ -456,9 +456,13 @@ impl Run<'_> {
             let _ = record(Outcome::Failed, &e.to_string());
             return Err(failure(&position, &query_id, &e));
         }
+        let mut settled = None;
         let prepared = match op.kind {
             OpKind::ChooseParts | OpKind::ChooseMissedParts if !self.approximate => {
-                exact::settle(client, op, database).map(|()| true)
+                exact::settle(client, op).map(|t| {
+                    settled = Some(t);
+                    true
+                })
             }
             OpKind::ChooseMissedParts => {
                 let _ = writeln!(
@@ -481,7 +485,7 @@ impl Run<'_> {
             OpKind::ExchangeTables => {
                 let prefix = format!("chplan-{}-{}-", step.plan.id, step.index + 1);
                 exact::wait_for_inserts(client, "the feeding views were dropped")
-                    .and_then(|()| exact::already_exchanged(client, op, database, &prefix))
+                    .and_then(|_| exact::already_exchanged(client, op, database, &prefix))
                     .map(|done| {
                         if done {
                             let _ = writeln!(out, "  {} already ran: not exchanging back", op.id);
@@ -504,7 +508,7 @@ impl Run<'_> {
         }
 
         let started = Instant::now();
-        let result = self.execute(op, &query_id);
+        let result = self.execute(op, &query_id, settled.as_deref());
         match result {
             Ok(_) => {
                 // The statement ran; if this row cannot be written, the next apply runs it again
@@ -528,10 +532,17 @@ impl Run<'_> {
     /// Runs the operation's SQL under `query_id`. A backfill copies rows inside ClickHouse and can
     /// run for hours: it is watched through system.processes on stderr, so stdout keeps only the
     /// apply's own messages.
-    fn execute(&self, op: &Operation, query_id: &str) -> Result<(), ClientError> {
+    fn execute(
+        &self,
+        op: &Operation,
+        query_id: &str,
+        settled: Option<&str>,
+    ) -> Result<(), ClientError> {
         let (client, database) = (self.client, self.database);
-        if op.kind == OpKind::MoveParts {
-            return exact::move_partitions(client, op, database, query_id);
+        match op.kind {
+            OpKind::MoveParts => return exact::move_partitions(client, op, database, query_id),
+            OpKind::RetireTable => return exact::retire(client, op, database, query_id),
+            _ => {}
         }
         let approximate;
         let sql = if op.kind == OpKind::ChooseParts && self.approximate {
@@ -541,12 +552,14 @@ impl Run<'_> {
         } else {
             &op.sql
         };
+        let params: Vec<(&str, &str)> = settled.iter().map(|t| ("settled", *t)).collect();
         let run = || {
             client.run(
                 sql,
                 crate::client::Request {
                     database: Some(database),
                     query_id: Some(query_id),
+                    params: &params,
                     ..Default::default()
                 },
             )
@@ -581,7 +594,11 @@ fn restart(
     let op = step.op;
     if !matches!(
         op.kind,
-        OpKind::Backfill | OpKind::ChooseParts | OpKind::ChooseMissedParts | OpKind::MoveParts
+        OpKind::Backfill
+            | OpKind::ChooseParts
+            | OpKind::ChooseMissedParts
+            | OpKind::SnapshotParts
+            | OpKind::MoveParts
     ) {
         return Ok(());
     }

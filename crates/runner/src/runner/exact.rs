@@ -10,30 +10,41 @@ use crate::artifacts::plan::{OpKind, Operation, Plan};
 use crate::client::{Client, ClientError, Request};
 use chplan_clickhouse::sqltext::{quote_ident, quote_string};
 
-/// The system tables the part choice reads.
-pub const LOGS: [&str; 2] = ["part_log", "query_log"];
-
 /// How long inserts that were running when the feeding view appeared may take to finish.
 const INSERT_WAIT: Duration = Duration::from_secs(600);
 const POLL: Duration = Duration::from_millis(100);
 
-/// The logs of `LOGS` this server does not keep (`<part_log>`/`<query_log>` missing from its
-/// configuration), when some pending plan chooses parts.
+/// The logs pending operations read that this server does not keep (`<part_log>` or
+/// `<query_log>` missing from its configuration): part choices read `system.part_log`; a
+/// catch-up keeps to finished inserts and an exchange looks for an earlier attempt, both in
+/// `system.query_log`.
 pub fn missing_logs(client: &Client, plans: &[&Plan]) -> Result<Vec<&'static str>, ClientError> {
-    let chooses = plans.iter().flat_map(|p| &p.operations).any(|op| {
-        matches!(
-            op.kind,
-            OpKind::ChooseParts | OpKind::ChooseMissedParts | OpKind::ExchangeTables
-        )
-    });
-    if !chooses {
-        return Ok(Vec::new());
+    let kinds: Vec<OpKind> = plans
+        .iter()
+        .flat_map(|p| &p.operations)
+        .map(|op| op.kind)
+        .collect();
+    let mut needed = Vec::new();
+    if kinds
+        .iter()
+        .any(|k| matches!(k, OpKind::ChooseParts | OpKind::ChooseMissedParts))
+    {
+        needed.push("part_log");
+    }
+    if kinds
+        .iter()
+        .any(|k| matches!(k, OpKind::ChooseMissedParts | OpKind::ExchangeTables))
+    {
+        needed.push("query_log");
+    }
+    if needed.is_empty() {
+        return Ok(needed);
     }
     let present = client.read(
         "SELECT name FROM system.tables WHERE database = 'system' AND name IN ('part_log', 'query_log')",
         &[],
     )?;
-    Ok(LOGS
+    Ok(needed
         .into_iter()
         .filter(|l| !present.lines().any(|p| p.trim() == *l))
         .collect())
@@ -54,8 +65,14 @@ fn pair(op: &Operation) -> Result<(&str, &str), String> {
 }
 
 /// Waits until every insert running now has ended: each may have built its pipeline before
-/// the last change to the views (`what` says which, for the message).
-pub fn wait_for_inserts(client: &Client, what: &str) -> Result<(), String> {
+/// the last change to the views (`what` says which, for the message). Returns the server's
+/// clock (`now64(6)`) read just before: every part committed before it belongs to an insert
+/// that has now ended.
+pub fn wait_for_inserts(client: &Client, what: &str) -> Result<String, String> {
+    let now = client
+        .read("SELECT now64(6)", &[])
+        .map(|b| b.trim().to_owned())
+        .map_err(|e| format!("cannot read the server's clock: {e}"))?;
     let running = |client: &Client| -> Result<Vec<String>, String> {
         client
             .read(
@@ -68,9 +85,9 @@ pub fn wait_for_inserts(client: &Client, what: &str) -> Result<(), String> {
     let before = running(client)?;
     let start = Instant::now();
     loop {
-        let now = running(client)?;
-        if !before.iter().any(|q| now.contains(q)) {
-            return Ok(());
+        let now_running = running(client)?;
+        if !before.iter().any(|q| now_running.contains(q)) {
+            return Ok(now);
         }
         if start.elapsed() > INSERT_WAIT {
             return Err(format!(
@@ -83,29 +100,18 @@ pub fn wait_for_inserts(client: &Client, what: &str) -> Result<(), String> {
     }
 }
 
-/// Before a part choice: every insert running now may have started before the feeding view
-/// existed (or, for the catch-up after an exchange, before the exchange), so its parts are
-/// not all written yet. Wait until each of them has ended; the logs then hold every part and
-/// the views each insert went through.
-pub fn settle(client: &Client, op: &Operation, database: &str) -> Result<(), String> {
+/// Before a part choice: inserts running now may have started before the feeding view existed
+/// (or before the exchange, or the re-created view), so their parts are not all written yet.
+/// Waits until each of them has ended and flushes the logs. Returns the moment the choice may
+/// look up to (`wait_for_inserts`): a part committed later came from an insert that started
+/// after the change, whose logs may lag, and is left to the view.
+pub fn settle(client: &Client, op: &Operation) -> Result<String, String> {
     let (_, source) = pair(op)?;
-    wait_for_inserts(client, &format!("the views reading {source} changed"))?;
+    let settled = wait_for_inserts(client, &format!("the views reading {source} changed"))?;
     client
         .exec("SYSTEM FLUSH LOGS", None)
         .map_err(|e| format!("cannot flush the logs (SYSTEM FLUSH LOGS): {e}"))?;
-    let unlogged = unlogged_parts(client, database, source)
-        .map_err(|e| format!("cannot read system.part_log: {e}"))?;
-    if !unlogged.is_empty() {
-        return Err(format!(
-            "{} part(s) of {source} were written by inserts that system.query_log does not \
-             record ({}): which views they went through is unknown, so the copy cannot be \
-             exact. Turn on log_queries for every writer, or run apply with \
-             --approximate-backfill to copy every part",
-            unlogged.len(),
-            unlogged.join(", ")
-        ));
-    }
-    Ok(())
+    Ok(settled)
 }
 
 /// Whether an earlier attempt at this EXCHANGE (query ids `<prefix>...`) finished: exchanging
@@ -132,27 +138,6 @@ pub fn already_exchanged(
         )
         .map_err(|e| format!("cannot read system.query_log: {e}"))?;
     Ok(body.trim() != "0")
-}
-
-/// Active parts of `source` that an insert wrote (part_log) but that query_log does not know.
-fn unlogged_parts(
-    client: &Client,
-    database: &str,
-    source: &str,
-) -> Result<Vec<String>, ClientError> {
-    let body = client.read(
-        "SELECT name FROM system.parts \
-         WHERE database = {db:String} AND table = {t:String} AND active AND rows > 0 \
-         AND name IN (\
-           SELECT part_name FROM system.part_log \
-           WHERE event_type = 'NewPart' AND database = {db:String} AND table = {t:String} \
-             AND (SELECT uuid FROM system.tables WHERE database = {db:String} AND name = {t:String}) \
-                 IN (table_uuid, toUUID('00000000-0000-0000-0000-000000000000')) \
-             AND query_id NOT IN (SELECT query_id FROM system.query_log WHERE query_kind = 'Insert')) \
-         ORDER BY name",
-        &[("db", database), ("t", source)],
-    )?;
-    Ok(body.lines().map(str::to_owned).collect())
 }
 
 /// `--approximate-backfill` on a server without the logs: every part of the source is chosen,
@@ -200,6 +185,35 @@ pub fn move_partitions(
     Ok(())
 }
 
+/// Renames a version about to be dropped out of the way (unless an earlier attempt did), then
+/// waits for the inserts still running into it: they may not have reached its views yet, and
+/// find them under the new name.
+pub fn retire(
+    client: &Client,
+    op: &Operation,
+    database: &str,
+    query_id: &str,
+) -> Result<(), ClientError> {
+    let (name, _) = pair(op).map_err(ClientError::Transport)?;
+    let present = client.read(
+        "SELECT count() FROM system.tables WHERE database = {db:String} AND name = {t:String}",
+        &[("db", database), ("t", name)],
+    )?;
+    if present.trim() != "0" {
+        client.run(
+            &op.sql,
+            Request {
+                database: Some(database),
+                query_id: Some(query_id),
+                ..Request::default()
+            },
+        )?;
+    }
+    wait_for_inserts(client, &format!("{name} was renamed away"))
+        .map_err(ClientError::Transport)?;
+    Ok(())
+}
+
 /// One operation with the runner's halves of the protocol around its statement, outside a
 /// journaled apply (`chplan dev` on a local database): waits and flushes before a part
 /// choice or an exchange, one move per partition.
@@ -209,20 +223,28 @@ pub fn run_once(
     database: &str,
     query_id: &str,
 ) -> Result<(), String> {
-    match op.kind {
-        OpKind::ChooseParts | OpKind::ChooseMissedParts => settle(client, op, database)?,
-        OpKind::ExchangeTables => wait_for_inserts(client, "the feeding views were dropped")?,
+    let settled = match op.kind {
+        OpKind::ChooseParts | OpKind::ChooseMissedParts => Some(settle(client, op)?),
+        OpKind::ExchangeTables => {
+            wait_for_inserts(client, "the feeding views were dropped")?;
+            None
+        }
         OpKind::MoveParts => {
             return move_partitions(client, op, database, query_id).map_err(|e| e.to_string());
         }
-        _ => {}
-    }
+        OpKind::RetireTable => {
+            return retire(client, op, database, query_id).map_err(|e| e.to_string());
+        }
+        _ => None,
+    };
+    let params: Vec<(&str, &str)> = settled.iter().map(|t| ("settled", t.as_str())).collect();
     client
         .run(
             &op.sql,
             Request {
                 database: Some(database),
                 query_id: Some(query_id),
+                params: &params,
                 ..Request::default()
             },
         )
