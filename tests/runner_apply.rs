@@ -390,7 +390,7 @@ fn a_runner_killed_during_a_backfill_ends_with_the_right_rows() {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
         let running = q(
-            "SELECT count() FROM system.processes WHERE query_id LIKE 'chplan-0002_reorder-%' AND query LIKE 'INSERT INTO%big_0_2%'",
+            "SELECT count() FROM system.processes WHERE query_id LIKE 'chplan-0002_reorder-%' AND query LIKE 'INSERT INTO%_chplan_stage_big_0_2%'",
         );
         if running != "0" {
             break;
@@ -418,4 +418,67 @@ fn a_runner_killed_during_a_backfill_ends_with_the_right_rows() {
         format!("{rows},{rows}")
     );
     assert_eq!(q(&format!("EXISTS TABLE {db}.big_0_1")), "0");
+}
+
+/// A server that keeps no `system.part_log`: a plan with an exact backfill is refused before
+/// its first statement, naming the log and the flag; with the flag every part is copied.
+#[test]
+fn without_the_part_log_an_exact_backfill_is_refused_before_any_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("no-logs.xml");
+    std::fs::write(&config, "<clickhouse></clickhouse>\n").unwrap();
+    let config = config.to_str().unwrap().to_owned();
+    std::fs::create_dir(dir.path().join("data")).unwrap();
+    let ch = support::ClickHouse::start(
+        &dir.path().join("data"),
+        None,
+        &["--config", &config, "--remove-data-on-exit"],
+    );
+    assert_eq!(
+        ch.exec("EXISTS TABLE system.part_log").trim(),
+        "0",
+        "the server under test must keep no part log"
+    );
+    let db = "no_part_log";
+    let p = Project::new(db).schema("events.kdl", EVENTS).plan("init");
+    ok(p.path(), &["apply", "--url", ch.url()]);
+    ch.exec(&format!(
+        "INSERT INTO {db}.events_0_1 VALUES ('a', 'x'), ('b', 'y'), ('c', 'z')"
+    ));
+    let bumped = EVENTS
+        .replace(r#"version="0.1""#, r#"version="0.2""#)
+        .replace("order-by id", "order-by name id");
+    p.write("events.kdl", &bumped);
+    ok(p.path(), &["plan", "--name", "reorder", "--yes-all"]);
+
+    let out = fails(p.path(), &["apply", "--url", ch.url(), "--yes-destructive"]);
+    assert!(
+        out.contains("system.part_log") && out.contains("--approximate-backfill"),
+        "{out}"
+    );
+    assert_eq!(
+        ch.exec(&format!("EXISTS TABLE {db}.events_0_2")).trim(),
+        "0"
+    );
+    let started = ch.exec(&format!(
+        "SELECT count() FROM {db}._chplan_journal WHERE plan_id = '0002_reorder'"
+    ));
+    assert_eq!(started.trim(), "0", "nothing of the plan was journaled");
+
+    let out = ok(
+        p.path(),
+        &[
+            "apply",
+            "--url",
+            ch.url(),
+            "--yes-destructive",
+            "--approximate-backfill",
+        ],
+    );
+    assert!(out.contains("--approximate-backfill"), "{out}");
+    assert_eq!(
+        ch.exec(&format!("SELECT count() FROM {db}.events_0_2"))
+            .trim(),
+        "3"
+    );
 }

@@ -95,6 +95,8 @@ fn yes_all_backfills_and_drops() {
         [
             OpKind::CreateTable,
             OpKind::HoldMerges,
+            OpKind::CreateTable,            // the part list before the bridge
+            OpKind::SnapshotParts,          // into it
             OpKind::CreateMaterializedView, // the bridge from aircraft_0_0
             OpKind::CreateTable,            // stage
             OpKind::CreateTable,            // part list
@@ -102,8 +104,10 @@ fn yes_all_backfills_and_drops() {
             OpKind::Backfill,
             OpKind::ReleaseMerges,
             OpKind::MoveParts,
-            OpKind::DropTable, // stage
-            OpKind::DropTable, // part list
+            OpKind::DropTable,   // stage
+            OpKind::DropTable,   // part list
+            OpKind::DropTable,   // part list before
+            OpKind::RetireTable, // aircraft_0_0 renamed away, running inserts waited for
             OpKind::DropTable,
             OpKind::DropMaterializedView, // the bridge, with aircraft_0_0
         ]
@@ -125,6 +129,8 @@ fn the_prompt_asks_both_questions_and_keeping_retains() {
         [
             OpKind::CreateTable,
             OpKind::HoldMerges,
+            OpKind::CreateTable,            // the part list before the bridge
+            OpKind::SnapshotParts,          // into it
             OpKind::CreateMaterializedView, // the bridge from aircraft_0_0
             OpKind::CreateTable,            // stage
             OpKind::CreateTable,            // part list
@@ -134,6 +140,7 @@ fn the_prompt_asks_both_questions_and_keeping_retains() {
             OpKind::MoveParts,
             OpKind::DropTable, // stage
             OpKind::DropTable, // part list
+            OpKind::DropTable, // part list before
         ]
     );
     assert_eq!(p.retained.len(), 1);

@@ -134,7 +134,10 @@ pub fn apply(
             say(
                 out,
                 format!(
-                    "refusing to apply: an exact backfill needs {names}, which this server                      does not keep (turn on <{}> in its configuration); nothing was applied.                      --approximate-backfill copies every part of the source instead: rows                      written while the plan runs may then arrive twice",
+                    "refusing to apply: an exact backfill needs {names}, which this server does not \
+                     keep (turn on <{}> in its configuration); nothing was applied. \
+                     --approximate-backfill copies every part of the source instead: rows \
+                     written while the plan runs may then arrive twice",
                     missing[0]
                 ),
             );

@@ -13,6 +13,8 @@ use chplan_clickhouse::sqltext::{quote_ident, quote_string};
 /// How long inserts that were running when the feeding view appeared may take to finish.
 const INSERT_WAIT: Duration = Duration::from_secs(600);
 const POLL: Duration = Duration::from_millis(100);
+/// Partition moves run at once.
+const MOVERS: usize = 4;
 
 /// The logs pending operations read that this server does not keep (`<part_log>` or
 /// `<query_log>` missing from its configuration): part choices read `system.part_log`; a
@@ -163,25 +165,46 @@ pub fn move_partitions(
     query_id: &str,
 ) -> Result<(), ClientError> {
     let (stage, _) = pair(op).map_err(ClientError::Transport)?;
+    // From the parts' metadata, not the rows: a move leaves an empty covering part behind.
     let partitions = client.read(
-        &format!(
-            "SELECT DISTINCT _partition_id FROM {}.{} ORDER BY 1",
-            quote_ident(database),
-            quote_ident(stage)
-        ),
-        &[],
+        "SELECT DISTINCT partition_id FROM system.parts \
+         WHERE database = {db:String} AND table = {t:String} AND active AND rows > 0 \
+         ORDER BY 1",
+        &[("db", database), ("t", stage)],
     )?;
-    for (n, partition) in partitions.lines().enumerate() {
-        client.run(
-            &op.sql,
-            Request {
-                database: Some(database),
-                query_id: Some(&format!("{query_id}-{n}")),
-                params: &[("partition", partition)],
-                ..Request::default()
-            },
-        )?;
-    }
+    let partitions: Vec<(usize, &str)> = partitions.lines().enumerate().collect();
+    // A move is a rename of part directories: the statements' round trips are most of its
+    // time, so a few run at once (the server serialises what must be).
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let worker = || -> Result<(), ClientError> {
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some((n, partition)) = partitions.get(i) else {
+                return Ok(());
+            };
+            client.run(
+                &op.sql,
+                Request {
+                    database: Some(database),
+                    query_id: Some(&format!("{query_id}-{n}")),
+                    params: &[("partition", partition)],
+                    ..Request::default()
+                },
+            )?;
+        }
+    };
+    thread::scope(|scope| {
+        let workers: Vec<_> = (0..MOVERS.min(partitions.len()))
+            .map(|_| scope.spawn(worker))
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err(ClientError::Transport("a move panicked".into())))
+            })
+            .collect::<Result<Vec<()>, ClientError>>()
+    })?;
     Ok(())
 }
 
