@@ -482,3 +482,50 @@ fn without_the_part_log_an_exact_backfill_is_refused_before_any_change() {
         "3"
     );
 }
+
+/// A runner killed after its EXCHANGE ran and before the journal said so: the re-run finds the
+/// finished exchange in the query log and does not swap the tables back.
+#[test]
+fn an_exchange_that_ran_is_not_run_again() {
+    let db = unique_database("runner_exchange");
+    let before = r#"
+table orders {
+    column id UInt64
+    column amount UInt64
+    order-by id
+}
+table totals {
+    column id UInt64
+    column amount UInt64
+    order-by id
+}
+materialized-view totals_mv to=totals {
+    select "SELECT id, amount FROM orders"
+}
+"#;
+    let p = Project::new(&db).schema("s.kdl", before).plan("init");
+    apply(p.path(), &[]);
+    q(&format!(
+        "INSERT INTO {db}.orders SELECT number, number FROM numbers(10)"
+    ));
+    p.write(
+        "s.kdl",
+        &before.replace(
+            "SELECT id, amount FROM",
+            "SELECT id, amount * 2 AS amount FROM",
+        ),
+    );
+    ok(p.path(), &["plan", "--name", "double", "--yes-all"]);
+    apply(p.path(), &["--yes-destructive"]);
+    assert_eq!(q(&format!("SELECT sum(amount) FROM {db}.totals")), "90");
+
+    // The exchange's `done` row lost, as when the runner dies between the two.
+    q(&format!(
+        "ALTER TABLE {db}._chplan_journal DELETE WHERE plan_id = '0002_double' \
+         AND op_id = 'exchange-tables:totals' AND outcome != 'started' \
+         SETTINGS mutations_sync = 1"
+    ));
+    let out = apply(p.path(), &["--yes-destructive"]);
+    assert!(out.contains("already ran: not exchanging back"), "{out}");
+    assert_eq!(q(&format!("SELECT sum(amount) FROM {db}.totals")), "90");
+}
