@@ -529,3 +529,53 @@ materialized-view totals_mv to=totals {
     assert!(out.contains("already ran: not exchanging back"), "{out}");
     assert_eq!(q(&format!("SELECT sum(amount) FROM {db}.totals")), "90");
 }
+
+/// A plan edited and never resealed is refused before its first statement, with the file and
+/// the fix; the database is untouched.
+#[test]
+fn an_edited_unsealed_plan_is_refused_before_any_statement() {
+    let db = unique_database("runner_unsealed");
+    let p = Project::new(&db).schema("users.kdl", USERS).plan("init");
+    apply(p.path(), &[]);
+    p.write(
+        "users.kdl",
+        &USERS.replace(
+            "    column email String\n",
+            "    column email String\n    column age UInt8\n",
+        ),
+    );
+    ok(p.path(), &["plan", "--name", "age"]);
+    let path = plan_file(p.path(), "0002_age");
+    let yaml = std::fs::read_to_string(&path).unwrap();
+    let added = "ADD COLUMN IF NOT EXISTS `age` UInt8 AFTER `email`";
+    assert!(yaml.contains(added), "{yaml}");
+    let hacked = format!("{added}, ADD COLUMN hacked UInt8");
+    std::fs::write(&path, yaml.replacen(added, &hacked, 1)).unwrap();
+
+    let out = apply_fails(p.path(), &[]);
+    assert!(
+        out.contains("chplan.sum does not match")
+            && out.contains("0002_age/plan.yaml")
+            && out.contains("chplan reseal")
+            && out.contains("nothing was applied"),
+        "{out}"
+    );
+    assert_eq!(columns(&db, "users"), "['id','email']");
+    assert!(journal(&db, "0002_age").is_empty());
+}
+
+/// A plan whose operations ran but did not leave the state it ends at: apply says so and
+/// exits non-zero.
+#[test]
+fn apply_confirms_the_end_state_of_each_plan() {
+    let db = unique_database("runner_end_state");
+    let p = Project::new(&db).schema("users.kdl", USERS).plan("init");
+    // Reviewed and resealed, but the SQL does not do what the plan's state says.
+    edit_plan(p.path(), "0001_init", "`email` String", "`mail` String");
+    let out = apply_fails(p.path(), &[]);
+    assert!(
+        out.contains("every operation of 0001_init ran, but")
+            && out.contains("not at the state the plan ends at"),
+        "{out}"
+    );
+}

@@ -12,7 +12,7 @@ use crate::front::diag::{Code, Diagnostic, Diagnostics};
 use chplan_runner::artifacts::digest;
 use chplan_runner::artifacts::plan::Plan;
 use chplan_runner::migrations::{
-    EMPTY_FROM_STATE, MigrationDir, START_FILE, STATE_FILE, UP_FILE, up_sql,
+    EMPTY_FROM_STATE, MigrationDir, START_FILE, STATE_FILE, UP_FILE, changed_files, up_sql,
 };
 
 pub fn check(c: &Compilation, diags: &mut Diagnostics) {
@@ -294,31 +294,4 @@ fn check_plan_state(
         };
         diags.push(Diagnostic::unplaced(Code::PlanStateMismatch, message).help(help));
     }
-}
-
-fn changed_files(recorded: &str, actual: &str) -> Vec<String> {
-    let lines = |s: &str| -> Vec<(String, String)> {
-        s.lines()
-            .skip(1)
-            .filter_map(|l| l.split_once(' '))
-            .map(|(f, d)| (f.to_string(), d.to_string()))
-            .collect()
-    };
-    let (r, a) = (lines(recorded), lines(actual));
-    let mut changed: Vec<String> = a
-        .iter()
-        .filter(|x| !r.contains(x))
-        .map(|(f, _)| f.clone())
-        .chain(
-            r.iter()
-                .filter(|(f, _)| !a.iter().any(|(g, _)| g == f))
-                .map(|(f, _)| format!("{f} (removed)")),
-        )
-        .collect();
-    changed.sort();
-    changed.dedup();
-    if changed.is_empty() {
-        changed.push("the sum line".into());
-    }
-    changed
 }

@@ -240,6 +240,56 @@ impl MigrationDir {
         write_atomic(&self.root.join(SUM_FILE), sum.as_bytes())
     }
 
+    /// What `apply` checks before its first statement: `chplan.sum` seals the files as they
+    /// are, and each of `plans` has the up.sql its plan.yaml gives and (when it keeps one) the
+    /// state.json its `to_state` names. The error says which file and how to fix it.
+    pub fn verify_sealed(&self, plans: &[Plan]) -> Result<(), String> {
+        let shown = |f: &str| self.root.join(f).display().to_string();
+        let actual = self.compute_sum()?;
+        match self.read_sum()? {
+            None => {
+                return Err(format!(
+                    "{} is missing: the migration files are not sealed. Review them, then run \
+                     `chplan reseal`",
+                    shown(SUM_FILE)
+                ));
+            }
+            Some(recorded) if recorded != actual => {
+                return Err(format!(
+                    "{} does not match the migration files (changed: {}): they were edited \
+                     after they were sealed. If the edit was reviewed and intended, run `chplan \
+                     reseal`; otherwise restore the files from version control",
+                    shown(SUM_FILE),
+                    changed_files(&recorded, &actual).join(", ")
+                ));
+            }
+            Some(_) => {}
+        }
+        for plan in plans {
+            let up = format!("{}/{UP_FILE}", plan.id);
+            let text = fs::read_to_string(self.root.join(&up))
+                .map_err(|e| format!("cannot read {}: {e}", shown(&up)))?;
+            if text != up_sql(plan) {
+                return Err(format!(
+                    "{} is not the SQL of its plan.yaml: run `chplan reseal`, which writes it \
+                     again from plan.yaml",
+                    shown(&up)
+                ));
+            }
+            if let Some((_, d)) = self.read_plan_state(&plan.id)?
+                && d != plan.to_state
+            {
+                return Err(format!(
+                    "{} is not the state its plan ends at (digest {d}, the plan's to_state is \
+                     {}): restore it from version control, then run `chplan reseal`",
+                    shown(&format!("{}/{STATE_FILE}", plan.id)),
+                    plan.to_state
+                ));
+            }
+        }
+        Ok(())
+    }
+
     pub fn read_sum(&self) -> Result<Option<String>, String> {
         match fs::read_to_string(self.root.join(SUM_FILE)) {
             Ok(s) => Ok(Some(s)),
@@ -335,6 +385,34 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
         let _ = fs::remove_file(&tmp);
         format!("cannot write {}: {e}", path.display())
     })
+}
+
+/// The files whose digests differ between two `chplan.sum` texts (or that one of them lacks).
+pub fn changed_files(recorded: &str, actual: &str) -> Vec<String> {
+    let lines = |s: &str| -> Vec<(String, String)> {
+        s.lines()
+            .skip(1)
+            .filter_map(|l| l.split_once(' '))
+            .map(|(f, d)| (f.to_string(), d.to_string()))
+            .collect()
+    };
+    let (r, a) = (lines(recorded), lines(actual));
+    let mut changed: Vec<String> = a
+        .iter()
+        .filter(|x| !r.contains(x))
+        .map(|(f, _)| f.clone())
+        .chain(
+            r.iter()
+                .filter(|(f, _)| !a.iter().any(|(g, _)| g == f))
+                .map(|(f, _)| format!("{f} (removed)")),
+        )
+        .collect();
+    changed.sort();
+    changed.dedup();
+    if changed.is_empty() {
+        changed.push("the sum line".into());
+    }
+    changed
 }
 
 #[cfg(test)]

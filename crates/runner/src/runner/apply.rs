@@ -82,6 +82,11 @@ pub fn apply(
     out: &mut dyn Write,
 ) -> Result<Applied, String> {
     let (database, plans) = load_plans(dir, opts.to)?;
+    // Only what was reviewed runs: an edit that skipped `chplan reseal` stops here.
+    if let Err(e) = dir.verify_sealed(&plans) {
+        say(out, format!("refusing to apply: {e}; nothing was applied"));
+        return Ok(Applied::Stopped);
+    }
     let client = Client::new(endpoint.clone());
     let journal = Journal::new(&client, &database);
     let mut run = Run {
@@ -251,6 +256,9 @@ impl Run<'_> {
                 return Ok(Applied::Stopped);
             }
             ran += 1;
+            if step.index + 1 == step.plan.operations.len() && !self.at_end(step.plan, out)? {
+                return Ok(Applied::Stopped);
+            }
         }
         say(
             out,
@@ -261,6 +269,41 @@ impl Run<'_> {
             ),
         );
         Ok(Applied::Complete)
+    }
+
+    /// After a plan's last operation: is the database at the state the plan ends at? Says
+    /// what differs when it is not.
+    fn at_end(&self, plan: &Plan, out: &mut dyn Write) -> Result<bool, String> {
+        let differences = drift::differences_from_end(
+            self.client,
+            self.dir,
+            self.plans,
+            plan_index(self.plans, plan),
+        )?;
+        if differences.is_empty() {
+            return Ok(true);
+        }
+        say(
+            out,
+            format!(
+                "error: every operation of {} ran, but {} is not at the state the plan ends at \
+                 ({} difference(s)):",
+                plan.id,
+                self.database,
+                differences.len()
+            ),
+        );
+        for d in differences {
+            say(out, format!("  {d}"));
+        }
+        say(
+            out,
+            "the database changed while the plan ran, or an operation did not do what the plan \
+             says: compare with `chplan status`, then bring it back with a new plan (`chplan \
+             plan --url ...`)"
+                .to_owned(),
+        );
+        Ok(false)
     }
 
     /// The drift check at the start of a plan (`ran` operations of earlier plans have run),

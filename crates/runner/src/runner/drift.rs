@@ -202,6 +202,21 @@ pub fn check_plan(
     Ok(Drift::Found(found))
 }
 
+/// What differs between the database and the state plan `index` ends at (empty: nothing),
+/// right after its last operation. Nothing when the plan keeps no end state to compare with.
+pub fn differences_from_end(
+    client: &Client,
+    dir: &MigrationDir,
+    plans: &[Plan],
+    index: usize,
+) -> Result<Vec<String>, String> {
+    let Ok((_, end)) = plan_states_of(dir, plans, index)? else {
+        return Ok(Vec::new());
+    };
+    let live = live::read(client, &end.database)?.state;
+    live::diff_live(client, &end, &live, Extra::Ignore)
+}
+
 /// Checks the database against the newest plan's end state (every plan applied).
 pub fn check_end(client: &Client, dir: &MigrationDir, plans: &[Plan]) -> Result<Drift, String> {
     let Some(last) = plans.len().checked_sub(1) else {
