@@ -139,3 +139,39 @@ fn a_change_between_planning_and_deploying_stops_apply() {
     );
     assert_eq!(columns(db, "events"), "['id','status','at']");
 }
+
+/// A bump that keeps the old version: its retained declaration describes the table as it is,
+/// so planning against the database afterwards finds nothing to do and writes no plan.
+#[test]
+fn a_kept_old_version_leaves_plan_url_a_no_op() {
+    let before = "table aircraft version=\"0.0\" {\n    column icao24 String\n    column callsign String\n    order-by icao24\n}\n";
+    let p = Project::fresh("url_kept")
+        .schema("aircraft.kdl", before)
+        .plan("init");
+    ok(p.path(), &url_args("apply", &[]));
+    let bumped = before
+        .replace(
+            "version=\"0.0\" {\n",
+            "version=\"0.1\" {\n    replaces \"0.0\" backfill=#true keep-old=#true\n",
+        )
+        .replace("order-by icao24", "order-by icao24 callsign");
+    p.write("aircraft.kdl", &bumped);
+    ok(p.path(), &["plan", "--name", "bump"]);
+    let retained =
+        std::fs::read_to_string(p.path().join("schemas/retained_aircraft_0_0.kdl")).unwrap();
+    assert!(retained.contains("order-by icao24\n"), "{retained}");
+    ok(p.path(), &url_args("apply", &["--yes-destructive"]));
+
+    for name in ["again", "and_again"] {
+        let out = ok(p.path(), &url_args("plan", &["--name", name]));
+        assert!(out.contains("No changes"), "{out}");
+    }
+    let plans: Vec<_> = std::fs::read_dir(p.path().join("migrations"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(plans.len(), 2, "{plans:?}");
+    assert!(ok(p.path(), &["check"]).contains("no problems"));
+}

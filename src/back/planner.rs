@@ -83,6 +83,8 @@ pub fn plan_with(
         .as_ref()
         .ok_or("the project has no valid chplan.kdl")?;
     let dir = migrations(c, config);
+    // Against a live database, a plan with nothing to run says nothing the database needs.
+    let live_base = options.base.is_some();
     let (old, from_state) = match options.base.take() {
         Some(base) => base,
         None => dir.read_state_with_digest()?.unwrap_or_else(|| {
@@ -118,6 +120,7 @@ pub fn plan_with(
             operations,
         })
     };
+    let plan = plan.filter(|p| !(p.operations.is_empty() && live_base));
     Ok(Planned {
         old,
         new,
@@ -177,14 +180,10 @@ fn decide_bumps(
             columns: d.backfill,
         });
         if d.keep_old {
-            let kept = versions::retained_state(
-                &bump.old,
-                &old.tables[&bump.old],
-                config.cluster.is_some(),
-            );
+            let kept = versions::retained_state(&bump.old, &old.tables[&bump.old]);
             out.retained.push((
                 format!("retained_{}.kdl", bump.old),
-                versions::retained_kdl(&bump.old, &bump.logical, &kept),
+                versions::retained_kdl(&bump.old, &bump.logical, &kept, config.cluster.is_some()),
             ));
             new.tables.insert(bump.old.clone(), kept);
         }

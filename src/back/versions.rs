@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use crate::back::insertable;
 use chplan_clickhouse::casts::{Cast, cast};
-use chplan_clickhouse::engines;
 use chplan_clickhouse::sqltext::quote_ident;
 use chplan_runner::artifacts::plan::ColumnMapping;
 use chplan_runner::artifacts::state::{DefaultKindState, LifecycleState, State, TableState};
@@ -130,40 +129,22 @@ pub fn mapping(
 
 /// The state of a retained old version: exactly what its retained declaration lowers to, so
 /// the next plan finds nothing to change.
-pub fn retained_state(physical: &str, old: &TableState, cluster: bool) -> TableState {
+pub fn retained_state(physical: &str, old: &TableState) -> TableState {
+    // Described as it is (engine, keys, settings), so that the live table and its
+    // declaration agree and planning against the database finds nothing to do.
     TableState {
         logical: physical.to_string(),
         version: None,
         lifecycle: LifecycleState::ExternallyManaged,
-        columns: old.columns.clone(),
-        engine: chplan_runner::artifacts::state::EngineState {
-            name: if cluster {
-                engines::replicated_form(engines::DEFAULT_ENGINE)
-            } else {
-                engines::DEFAULT_ENGINE.to_string()
-            },
-            args: Vec::new(),
-        },
-        order_by: Vec::new(),
-        primary_key: None,
-        partition_by: None,
-        sample_by: None,
-        ttl: None,
-        settings: BTreeMap::new(),
-        indexes: Vec::new(),
-        projections: Vec::new(),
-        constraints: Vec::new(),
-        comment: old.comment.clone(),
+        ..old.clone()
     }
 }
 
 /// The KDL that keeps a retained old version tracked: externally managed, under its physical
-/// name (so the logical name still means the one current version), with its columns and
-/// comment. Engine and keys are the owner's business now; the columns are what readers need.
-pub fn retained_kdl(physical: &str, logical: &str, t: &TableState) -> String {
-    let kept = retained_state(physical, t, false);
-    // Columns of a planned state are written exactly (they came from KDL): nothing to report.
-    let (table, _) = crate::back::kdl_writer::table_kdl(physical, &kept, false);
+/// name (so the logical name still means the one current version), described as it is.
+pub fn retained_kdl(physical: &str, logical: &str, kept: &TableState, cluster: bool) -> String {
+    // A planned state came from KDL: it is written exactly, nothing to report.
+    let (table, _) = crate::back::kdl_writer::table_kdl(physical, kept, cluster);
     format!(
         "// Kept when `{logical}` moved to a new version: chplan tracks this table (views may read\n// it) but never creates, alters or drops it. Delete this file once the table is gone.\n{table}"
     )
