@@ -579,3 +579,51 @@ fn apply_confirms_the_end_state_of_each_plan() {
         "{out}"
     );
 }
+
+/// Following the failure message's own advice (fix the SQL in plan.yaml and the schema, reseal,
+/// apply) ends with a clean `check` and no drift.
+#[test]
+fn the_advice_after_a_failed_operation_leads_to_a_clean_state() {
+    let db = unique_database("runner_advice");
+    let broken = "table t {\n    column n UInt32\n    order-by n\n}\nview v {\n    select \"SELECT nosuchfunc(n) AS x FROM t\"\n}\n";
+    let p = Project::new(&db).schema("s.kdl", broken).plan("init");
+    let out = apply_fails(p.path(), &[]);
+    assert!(
+        out.contains("UNKNOWN_FUNCTION") && out.contains("chplan reseal"),
+        "{out}"
+    );
+
+    p.write("s.kdl", &broken.replace("nosuchfunc(n)", "n"));
+    let path = plan_file(p.path(), "0001_init");
+    let yaml = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, yaml.replace("nosuchfunc(n)", "n")).unwrap();
+    let out = ok(p.path(), &["reseal"]);
+    assert!(out.contains("ends at the schemas' state now"), "{out}");
+
+    apply(p.path(), &[]);
+    assert!(ok(p.path(), &["check"]).contains("no problems"));
+    let url = support::clickhouse().url();
+    let out = ok(p.path(), &["status", "--url", url]);
+    assert!(out.contains("no drift"), "{out}");
+    assert_eq!(q(&format!("SELECT sum(x) FROM {db}.v")), "0");
+}
+
+/// `reseal` takes the plan's end state from the schemas only for objects the plan touches: a
+/// change to another object stays a change to plan.
+#[test]
+fn reseal_leaves_changes_no_operation_makes_to_the_next_plan() {
+    let p = Project::new("reseal_scope")
+        .schema("users.kdl", USERS)
+        .plan("init");
+    p.write(
+        "other.kdl",
+        "table other {\n    column id UInt64\n    order-by id\n}\n",
+    );
+    let out = ok(p.path(), &["reseal"]);
+    assert!(
+        out.contains("other, which none of its operations touch"),
+        "{out}"
+    );
+    let out = fails(p.path(), &["check"]);
+    assert!(out.contains("+ table other"), "{out}");
+}

@@ -86,6 +86,20 @@ impl MigrationDir {
     /// the plan's end state, and the root file is (its digest equals the plan's `to_state`):
     /// the one snapshot whose content the directory proves. The root file's bytes are copied
     /// as they are. Returns the plan id when it wrote the file; does not update chplan.sum.
+    /// The newest plan ends at `state` from now on: its plan.yaml's `to_state`, its up.sql,
+    /// its state.json and the root state.json are rewritten (each atomically; `chplan.sum` is
+    /// the caller's to write after).
+    pub fn set_newest_plan_state(&self, plan: &Plan, state: &State) -> Result<(), String> {
+        let json = state.to_json();
+        let mut plan = plan.clone();
+        plan.to_state = digest(json.as_bytes());
+        let dir = self.root.join(&plan.id);
+        write_atomic(&dir.join(STATE_FILE), json.as_bytes())?;
+        write_atomic(&dir.join(PLAN_FILE), plan_yaml(&plan)?.as_bytes())?;
+        write_atomic(&dir.join(UP_FILE), up_sql(&plan).as_bytes())?;
+        write_atomic(&self.root.join(STATE_FILE), json.as_bytes())
+    }
+
     pub fn restore_newest_plan_state(&self) -> Result<Option<String>, String> {
         let Some(id) = self.plan_ids()?.pop() else {
             return Ok(None);

@@ -679,8 +679,9 @@ fn failure(position: &str, query_id: &str, e: &ClientError) -> String {
             "the statement may or may not have run; run apply again to retry it"
         }
         ClientError::Server { .. } => {
-            "operations after it were not run; fix the plan (then `chplan reseal`) or the \
-             database, and run apply again: it resumes at this operation"
+            "operations after it were not run; fix the operation's SQL in plan.yaml and the \
+             schema it came from, run `chplan reseal` (the plan's end state follows the \
+             schemas), and run apply again: it resumes at this operation"
         }
     };
     format!("error: {position} failed (query_id {query_id}):\n  {e}\n{hint}")
