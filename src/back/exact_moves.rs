@@ -114,13 +114,18 @@ fn exact_copies(old: &State, new: &State, steps: Vec<Step>) -> Vec<Step> {
 }
 
 /// The one table a materialized view reads: what triggers it. Views over joins keep the plain
-/// copy (a filter on the parts would also cut the joined side).
+/// copy (a filter on the parts would also cut the joined side), and so do two views reading
+/// one table into one target: an insert through either would count as through both.
 fn sole_source(new: &State, view: &str) -> Option<String> {
     let v = new.materialized_views.get(view)?;
-    match v.depends_on.as_slice() {
-        [one] if new.tables.contains_key(one) => Some(one.clone()),
-        _ => None,
-    }
+    let source = match v.depends_on.as_slice() {
+        [one] if new.tables.contains_key(one) => one.clone(),
+        _ => return None,
+    };
+    let twin = new.materialized_views.iter().any(|(name, w)| {
+        name != view && w.to == v.to && w.depends_on.iter().any(|d| *d == source)
+    });
+    (!twin).then_some(source)
 }
 
 /// `guard` just before the step that creates `view`.
