@@ -75,7 +75,7 @@ pub struct Args {
     #[arg(long)]
     dry_run: bool,
     /// Approve destructive operations (drops).
-    #[arg(long)]
+    #[arg(long, env = "CHPLAN_ACCEPT_DESTRUCTIVE", value_parser = super::switch("CHPLAN_ACCEPT_DESTRUCTIVE"))]
     yes_destructive: bool,
     /// Stop after this plan (e.g. 0002_add_status).
     #[arg(long, value_name = "PLAN_ID")]

@@ -17,7 +17,7 @@ pub struct Args {
     connection: Connection,
     /// Accept version-bump decisions (backfill when eligible, drop the old table) and
     /// destructive changes without asking.
-    #[arg(long)]
+    #[arg(long, env = "CHPLAN_ACCEPT_ALL", value_parser = super::switch("CHPLAN_ACCEPT_ALL"))]
     yes_all: bool,
     /// Wait until the files have been quiet this long before applying, in milliseconds.
     #[arg(long, default_value_t = 300)]

@@ -102,6 +102,21 @@ fn run(cli: Cli) -> Result<Outcome, String> {
     }
 }
 
+/// The parser of an on/off environment variable behind a flag (`CHPLAN_ACCEPT_ALL=1` for
+/// `--yes-all`): `1`, `true`, `yes`, `on` turn it on; `0`, `false`, `no`, `off` and the empty
+/// string leave it off (case-insensitive); anything else is an error naming the variable and
+/// the accepted values, so a typo never silently approves (or withholds) anything. (A flag
+/// takes no value on the command line: only the environment can give one.)
+pub fn switch(var: &'static str) -> impl Fn(&str) -> Result<bool, String> + Clone + Send + Sync {
+    move |value: &str| match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "" | "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(format!(
+            "{var}={value} is neither on (1, true, yes, on) nor off (0, false, no, off, empty)"
+        )),
+    }
+}
+
 /// Writes to stdout; a closed pipe (`chplan graph | head`) is not an error worth a panic.
 fn emit(text: &str) -> Result<(), String> {
     let mut out = std::io::stdout().lock();

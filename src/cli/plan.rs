@@ -26,13 +26,13 @@ pub struct Args {
     dry_run: bool,
     /// Accept every decision: backfill version bumps when eligible, drop old versions, and
     /// approve destructive operations.
-    #[arg(long)]
+    #[arg(long, env = "CHPLAN_ACCEPT_ALL", value_parser = super::switch("CHPLAN_ACCEPT_ALL"))]
     yes_all: bool,
     /// Approve destructive operations (drops), but not version-bump decisions.
-    #[arg(long)]
+    #[arg(long, env = "CHPLAN_ACCEPT_DESTRUCTIVE", value_parser = super::switch("CHPLAN_ACCEPT_DESTRUCTIVE"))]
     yes_destructive: bool,
     /// Never generate backfill SQL for version bumps.
-    #[arg(long)]
+    #[arg(long, env = "CHPLAN_NO_AUTO_BACKFILL_SQL", value_parser = super::switch("CHPLAN_NO_AUTO_BACKFILL_SQL"))]
     no_auto_backfill_sql: bool,
     /// Diff against this live database instead of migrations/state.json (the plan records
     /// the live state it starts from, so `apply` notices changes made in between).

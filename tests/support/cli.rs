@@ -3,16 +3,35 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-/// `chplan --project DIR ARGS...`, without credentials from the environment.
+/// `chplan --project DIR ARGS...`, without credentials or answers from the environment.
 pub fn chplan(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chplan"))
-        .arg("--project")
-        .arg(dir)
-        .args(args)
-        .env_remove("CLICKHOUSE_USER")
-        .env_remove("CLICKHOUSE_PASSWORD")
-        .output()
-        .unwrap()
+    chplan_with(dir, args, &[])
+}
+
+/// `chplan --project DIR ARGS...` with `env` added to a clean environment (`clean_env`).
+pub fn chplan_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_chplan"));
+    cmd.arg("--project").arg(dir).args(args);
+    clean_env(&mut cmd);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+/// Removes what would change the command's behaviour from outside the test: credentials,
+/// answers given in the environment, colour settings.
+pub fn clean_env(cmd: &mut Command) {
+    for var in [
+        "CLICKHOUSE_USER",
+        "CLICKHOUSE_PASSWORD",
+        "CHPLAN_ACCEPT_ALL",
+        "CHPLAN_ACCEPT_DESTRUCTIVE",
+        "CHPLAN_NO_AUTO_BACKFILL_SQL",
+        "NO_COLOR",
+    ] {
+        cmd.env_remove(var);
+    }
 }
 
 /// Standard output, then standard error.
