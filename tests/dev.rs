@@ -219,3 +219,33 @@ fn without_yes_all_nothing_destructive_is_applied() {
     dev.wait_for("destructive change(s) need approval");
     assert_eq!(tables(db), "['big','events']");
 }
+
+/// A version bump made while dev was stopped, with no `migrations/` yet: the live `events` is
+/// the old version, so the next dev start plans the bump (backfill, drop) instead of a new
+/// table beside an unmanaged old one.
+#[test]
+fn a_bump_made_while_dev_was_stopped_is_a_bump() {
+    let project = Project::fresh("dev_stopped").schema("events.kdl", V0);
+    let (p, db) = (project.path(), project.database());
+    let mut dev = Dev::start(p, true);
+    dev.wait_for("+ view big");
+    q(&format!(
+        "INSERT INTO {db}.events SELECT toString(number), number FROM numbers(100)"
+    ));
+    drop(dev);
+
+    let bumped = V0
+        .replace("table events {", "table events version=\"0.1\" {")
+        .replace("order-by id", "order-by id n");
+    std::fs::write(p.join("schemas/events.kdl"), &bumped).unwrap();
+    let mut dev = Dev::start(p, true);
+    let lines = dev.wait_for("- bridge _chplan_bridge_events");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("> backfill events_0_1 from events")),
+        "{lines:?}"
+    );
+    assert_eq!(tables(db), "['big','events_0_1']");
+    assert_eq!(q(&format!("SELECT count() FROM {db}.events_0_1")), "100");
+}

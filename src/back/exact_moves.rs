@@ -122,9 +122,10 @@ fn sole_source(new: &State, view: &str) -> Option<String> {
         [one] if new.tables.contains_key(one) => one.clone(),
         _ => return None,
     };
-    let twin = new.materialized_views.iter().any(|(name, w)| {
-        name != view && w.to == v.to && w.depends_on.iter().any(|d| *d == source)
-    });
+    let twin = new
+        .materialized_views
+        .iter()
+        .any(|(name, w)| name != view && w.to == v.to && w.depends_on.contains(&source));
     (!twin).then_some(source)
 }
 

@@ -29,8 +29,16 @@ pub fn base_state(
     planned: Option<&State>,
 ) -> Result<LiveBase, String> {
     let live = live::read(client, &desired.database)?;
-    let known = |name: &str| has(desired, name) || planned.is_some_and(|p| has(p, name));
     let mut state = live.state;
+    let adopted = match planned {
+        None => adopt_versions(desired, &mut state),
+        Some(_) => Vec::new(),
+    };
+    let known = |name: &str| {
+        has(desired, name)
+            || planned.is_some_and(|p| has(p, name))
+            || adopted.iter().any(|a| a == name)
+    };
     let mut ignored = Vec::new();
     for name in names(&state) {
         if !known(&name) {
@@ -65,6 +73,44 @@ pub fn base_state(
         ignored,
         unexpressed,
     })
+}
+
+/// With no planned state yet (no `migrations/`), a live table named after a declared table's
+/// logical name, bare (`events`) or with a version suffix (`events_0_0`), is that table at
+/// that version: a version declared since is then a bump from it, not a table beside it.
+fn adopt_versions(desired: &State, live: &mut State) -> Vec<String> {
+    let mut adopted = Vec::new();
+    let logical: std::collections::BTreeSet<&str> = desired
+        .tables
+        .values()
+        .filter(|t| t.version.is_some())
+        .map(|t| t.logical.as_str())
+        .collect();
+    for (name, t) in &mut live.tables {
+        if desired.tables.contains_key(name) {
+            continue;
+        }
+        if logical.contains(name.as_str()) {
+            t.logical.clone_from(name);
+            t.version = None;
+            adopted.push(name.clone());
+            continue;
+        }
+        let version = logical.iter().find_map(|l| {
+            let suffix = name.strip_prefix(l)?.strip_prefix('_')?;
+            let parts: Vec<&str> = suffix.split('_').collect();
+            parts
+                .iter()
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| (l.to_string(), parts.join(".")))
+        });
+        if let Some((l, v)) = version {
+            t.logical = l;
+            t.version = Some(v);
+            adopted.push(name.clone());
+        }
+    }
+    adopted
 }
 
 /// What each view and materialized view without a `depends_on` reads in its own database,
