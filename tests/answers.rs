@@ -284,3 +284,131 @@ fn dev_takes_accept_all_from_the_environment() {
     dev_until(p.path(), &[("CHPLAN_ACCEPT_ALL", "1")], "- table users");
     assert_eq!(tables(p.database()), "['aircraft_0_0']");
 }
+
+// At a terminal (a pseudo-terminal as stdin, stdout and stderr): the prompts.
+
+use support::pty::Terminal;
+
+#[test]
+fn a_non_answer_is_asked_again_and_a_chosen_drop_is_not_asked_twice() {
+    let p = Project::new("shop")
+        .schema("aircraft.kdl", AIRCRAFT_0_0)
+        .plan("init");
+    bumped(&p);
+    let mut t = Terminal::spawn(p.path(), &["plan", "--name", "reorder"], &[]);
+    let backfill = "Backfill data from aircraft_0_0 into aircraft_0_1? [Y/n] ";
+    t.expect(backfill);
+    t.send("maybe\n");
+    t.expect("`maybe` is not an answer: type y or n (or Enter for yes)");
+    t.expect(backfill);
+    t.send("Y\n");
+    t.expect("Keep old table aircraft_0_0?");
+    t.send("n\n");
+    assert_eq!(t.wait(), 0, "{}", t.screen());
+    let screen = t.screen();
+    // The drop was chosen at the keep question: not confirmed again.
+    assert!(!screen.contains("Write it?"), "{screen}");
+    assert_eq!(screen.matches("Keep old table").count(), 1, "{screen}");
+    let yaml = plan_yaml(&p, "0002_reorder");
+    assert!(yaml.contains("kind: Backfill"), "{yaml}");
+    assert!(yaml.contains("destructive: true"), "{yaml}");
+}
+
+#[test]
+fn a_removed_table_is_confirmed_once_and_enter_means_no() {
+    let p = Project::new("shop")
+        .schema("aircraft.kdl", AIRCRAFT_0_0)
+        .schema("users.kdl", USERS)
+        .plan("init");
+    p.remove("users.kdl");
+    let mut t = Terminal::spawn(p.path(), &["plan", "--name", "drop_users"], &[]);
+    t.expect("Write it? [y/N] ");
+    t.send("\n");
+    assert_eq!(t.wait(), 1, "{}", t.screen());
+    assert!(t.screen().contains("not written"), "{}", t.screen());
+    assert_eq!(plans(&p), ["0001_init"]);
+
+    let mut t = Terminal::spawn(p.path(), &["plan", "--name", "drop_users"], &[]);
+    t.expect("Write it? [y/N] ");
+    t.send("yes\n");
+    assert_eq!(t.wait(), 0, "{}", t.screen());
+    assert_eq!(t.screen().matches("Write it?").count(), 1);
+    assert!(plan_yaml(&p, "0002_drop_users").contains("kind: DropTable"));
+}
+
+#[test]
+fn end_of_input_takes_the_default_and_says_so() {
+    let p = Project::new("shop")
+        .schema("aircraft.kdl", AIRCRAFT_0_0)
+        .plan("init");
+    bumped(&p);
+    let mut t = Terminal::spawn(p.path(), &["plan", "--name", "reorder"], &[]);
+    t.expect("[Y/n] ");
+    t.send_eof();
+    t.expect("(end of input: taking the default, yes)");
+    t.expect("Keep old table aircraft_0_0?");
+    t.send_eof();
+    t.expect("(end of input: taking the default, no)");
+    // Nobody typed the drop: it is confirmed once more, and the end of input says no.
+    t.expect("Write it? [y/N] ");
+    t.send_eof();
+    t.expect("(end of input: taking the default, no)");
+    assert_eq!(t.wait(), 1, "{}", t.screen());
+    assert_eq!(plans(&p), ["0001_init"]);
+}
+
+#[test]
+fn why_a_backfill_is_impossible_comes_before_the_question_it_decides() {
+    let p = Project::new("shop")
+        .schema("aircraft.kdl", AIRCRAFT_0_0)
+        .plan("init");
+    bumped(&p);
+    p.write(
+        "aircraft.kdl",
+        &std::fs::read_to_string(p.path().join("schemas/aircraft.kdl"))
+            .unwrap()
+            .replace("column callsign String", "column callsign UInt64"),
+    );
+    let mut t = Terminal::spawn(p.path(), &["plan", "--name", "reorder"], &[]);
+    let before = t.expect("Keep old table aircraft_0_0?");
+    assert!(
+        before.contains("not backfilled, the data cannot be copied as is: column `callsign`"),
+        "{before}"
+    );
+    t.send("y\n");
+    assert_eq!(t.wait(), 0, "{}", t.screen());
+    assert_eq!(t.screen().matches("not backfilled").count(), 1);
+    assert!(p.path().join("schemas/retained_aircraft_0_0.kdl").exists());
+}
+
+#[test]
+fn apply_asks_again_and_takes_no_at_the_end_of_input() {
+    let url = support::clickhouse().url();
+    let p = Project::fresh("ask_apply")
+        .schema("aircraft.kdl", AIRCRAFT_0_0)
+        .schema("users.kdl", USERS)
+        .plan("init");
+    ok(p.path(), &["apply", "--url", url]);
+    p.remove("users.kdl");
+    ok(
+        p.path(),
+        &["plan", "--name", "drop_users", "--yes-destructive"],
+    );
+
+    let question = "apply them? [y/N] ";
+    let mut t = Terminal::spawn(p.path(), &["apply", "--url", url], &[]);
+    t.expect(question);
+    t.send("sure\n");
+    t.expect("`sure` is not an answer");
+    t.expect(question);
+    t.send_eof();
+    t.expect("(end of input: taking the default, no)");
+    assert_eq!(t.wait(), 1, "{}", t.screen());
+    assert_eq!(tables(p.database()), "['aircraft_0_0','users']");
+
+    let mut t = Terminal::spawn(p.path(), &["apply", "--url", url], &[]);
+    t.expect(question);
+    t.send("y\n");
+    assert_eq!(t.wait(), 0, "{}", t.screen());
+    assert_eq!(tables(p.database()), "['aircraft_0_0']");
+}

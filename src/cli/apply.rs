@@ -1,6 +1,5 @@
 //! `chplan apply`: applies pending plans to a ClickHouse server (see `runner`).
 
-use std::io::IsTerminal;
 use std::path::Path;
 
 use super::Outcome;
@@ -39,7 +38,7 @@ impl Connection {
 }
 
 fn interactive() -> bool {
-    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+    super::prompt::prompts_off().is_none()
 }
 
 /// Reads a password from the terminal with echo turned off (`stty`), restoring it after.
@@ -99,13 +98,8 @@ pub fn migrations_dir(project: &Path) -> MigrationDir {
 
 pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
     let endpoint = args.connection.endpoint()?;
-    let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-    let mut ask = |question: &str| {
-        eprint!("{question} [y/N] ");
-        let mut answer = String::new();
-        std::io::stdin().read_line(&mut answer).is_ok()
-            && matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
-    };
+    let interactive = interactive();
+    let mut ask = |question: &str| super::prompt::ask(question, false).yes;
     let opts = Options {
         dry_run: args.dry_run,
         yes_destructive: args.yes_destructive,

@@ -30,7 +30,7 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
     let flag = stop.clone();
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
         .map_err(|e| format!("cannot handle Ctrl-C: {e}"))?;
-    let mut prompter = TerminalPrompter;
+    let mut prompter = TerminalPrompter::default();
     let mut options = DevOptions {
         yes_all: args.yes_all,
         debounce: Duration::from_millis(args.debounce_ms),

@@ -7,6 +7,7 @@ mod check;
 mod dev;
 mod graph;
 mod plan;
+mod prompt;
 mod pull;
 mod reseal;
 mod status;

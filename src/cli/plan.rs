@@ -2,12 +2,12 @@
 //! migration (plan.yaml, up.sql and the state it ends at, state.json, in the plan's directory;
 //! the new root state.json; chplan.sum).
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::apply::Connection;
-use super::{Outcome, emit};
-use crate::back::desired;
-use crate::back::planner;
+use super::{Outcome, emit, prompt};
+use crate::back::{desired, planner, versions};
 use crate::db::live_base::base_state;
 use crate::front::compile::{Compilation, compile};
 use crate::front::diag::{Diagnostics, Format, render};
@@ -44,28 +44,37 @@ pub struct Args {
     user: Option<String>,
 }
 
-/// Questions on stderr, answers from stdin: only when both are a terminal.
-pub struct TerminalPrompter;
+/// Questions on stderr, answers from stdin (`prompt`): only when both are a terminal.
+#[derive(Default)]
+pub struct TerminalPrompter {
+    /// The input ended before an answer: defaults were taken, nobody confirmed anything.
+    pub ended: bool,
+}
 
 impl planner::Prompter for TerminalPrompter {
     fn confirm(&mut self, question: &str, default: bool) -> bool {
-        let hint = if default { "[Y/n]" } else { "[y/N]" };
-        eprint!("{question} {hint} ");
-        let mut answer = String::new();
-        if std::io::stdin().read_line(&mut answer).is_err() {
-            return default;
-        }
-        match answer.trim().to_ascii_lowercase().as_str() {
-            "y" | "yes" => true,
-            "n" | "no" => false,
-            _ => default,
-        }
+        let answer = prompt::ask(question, default);
+        self.ended |= !answer.typed;
+        answer.yes
+    }
+}
+
+/// Answers every question with its default, asking nobody; counts the questions. For a first
+/// pass that finds what the person must know before being asked.
+#[derive(Default)]
+struct Defaults {
+    asked: usize,
+}
+
+impl planner::Prompter for Defaults {
+    fn confirm(&mut self, _question: &str, default: bool) -> bool {
+        self.asked += 1;
+        default
     }
 }
 
 pub fn interactive() -> bool {
-    use std::io::IsTerminal;
-    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+    prompt::prompts_off().is_none()
 }
 
 /// The live database as the plan's starting point, with what was left out said on stderr.
@@ -125,11 +134,15 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
         None => None,
     };
     let start = base.as_ref().map(|b| b.0.clone());
-    let mut prompter = TerminalPrompter;
+    let interactive = interactive();
+    // What the questions depend on comes before them: a first pass that asks nobody finds why
+    // a backfill is impossible before "keep the old table?" is asked.
+    let early_notes = interactive && print_notes_before_questions(&c, args, &base);
+    let mut prompter = TerminalPrompter::default();
     let mut options = planner::PlanOptions {
         yes_all: args.yes_all,
         no_auto_backfill_sql: args.no_auto_backfill_sql,
-        prompter: if interactive() {
+        prompter: if interactive {
             Some(&mut prompter)
         } else {
             None
@@ -157,10 +170,19 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
         emit("No changes: the schemas match the last plan.\n")?;
         return Ok(Outcome::Clean);
     };
-    for note in &planned.notes {
-        eprintln!("note: {note}");
+    if !early_notes {
+        for note in &planned.notes {
+            eprintln!("note: {note}");
+        }
     }
-    if !approved(args, &plan) {
+    // A drop the person chose at the terminal ("keep the old table?" answered no) is not
+    // asked about again.
+    let chosen = if interactive && !prompter.ended && !args.yes_all {
+        drops_chosen_at_the_prompt(&c, &planned.old, &planned.new)
+    } else {
+        BTreeSet::new()
+    };
+    if !approved(args, &plan, &chosen) {
         return Ok(Outcome::Problems);
     }
     let mut out = String::new();
@@ -189,26 +211,77 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
     Ok(Outcome::Clean)
 }
 
+/// Prints the notes of a first planning pass that asks nobody (every question answered with
+/// its default), when that pass would ask something: `true` when the notes were printed.
+fn print_notes_before_questions(
+    c: &Compilation,
+    args: &Args,
+    base: &Option<(State, String)>,
+) -> bool {
+    let mut defaults = Defaults::default();
+    let mut options = planner::PlanOptions {
+        yes_all: args.yes_all,
+        no_auto_backfill_sql: args.no_auto_backfill_sql,
+        prompter: Some(&mut defaults),
+        base: base.clone(),
+    };
+    let mut scratch = Diagnostics::default();
+    let Ok(first) = planner::plan_with(c, &args.name, &mut options, &mut scratch) else {
+        return false;
+    };
+    if defaults.asked == 0 {
+        return false;
+    }
+    for note in &first.notes {
+        eprintln!("note: {note}");
+    }
+    true
+}
+
+/// The old versions of the plan's version bumps that it drops because the person answered
+/// the keep question with no (the schema declares no `keep-old`, and no flag decided).
+fn drops_chosen_at_the_prompt(c: &Compilation, old: &State, new: &State) -> BTreeSet<String> {
+    let hints = desired::version_hints(&c.schema, &c.resolved);
+    versions::detect(old, new)
+        .into_iter()
+        .filter(|b| {
+            hints
+                .replaces
+                .get(&b.new)
+                .and_then(|r| r.keep_old)
+                .is_none()
+        })
+        .map(|b| b.old)
+        .collect()
+}
+
 /// Whether a plan with destructive operations may be written: a dry run, a flag, or a yes at
-/// the terminal. A refusal is printed.
-fn approved(args: &Args, plan: &Plan) -> bool {
+/// the terminal, asked once for the destructive operations not already chosen at the terminal
+/// (`chosen`: dropped old versions). A refusal is printed.
+fn approved(args: &Args, plan: &Plan, chosen: &BTreeSet<String>) -> bool {
     let destructive: Vec<&str> = plan
         .operations
         .iter()
         .filter(|o| o.destructive)
         .map(|o| o.description.as_str())
         .collect();
+    let unconfirmed: Vec<&str> = plan
+        .operations
+        .iter()
+        .filter(|o| o.destructive && !o.objects.iter().any(|x| chosen.contains(x)))
+        .map(|o| o.description.as_str())
+        .collect();
     let approved = args.dry_run
         || args.yes_all
         || args.yes_destructive
-        || destructive.is_empty()
+        || unconfirmed.is_empty()
         || (interactive()
             && planner::Prompter::confirm(
-                &mut TerminalPrompter,
+                &mut TerminalPrompter::default(),
                 &format!(
                     "The plan has {} destructive operation(s):\n  {}\nWrite it?",
-                    destructive.len(),
-                    destructive.join("\n  ")
+                    unconfirmed.len(),
+                    unconfirmed.join("\n  ")
                 ),
                 false,
             ));

@@ -14,6 +14,7 @@
 
 pub mod cli;
 pub mod project;
+pub mod pty;
 
 #[allow(unused_imports)]
 pub use project::Project;
