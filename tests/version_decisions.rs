@@ -218,3 +218,43 @@ fn no_auto_backfill_never_copies() {
         ]
     );
 }
+
+/// A retained declaration written by an earlier decision (`chplan dev` answered "keep") does
+/// not hide the bump from the production plan: the bump is still planned, with its backfill,
+/// and the old version stays because the file keeps it. Nothing is asked about keeping.
+#[test]
+fn a_retained_declaration_keeps_the_bump_planned() {
+    let dir = project(BUMPED);
+    dir.write(
+        "retained_aircraft_0_0.kdl",
+        "table aircraft_0_0 {\n    lifecycle externally-managed\n    column icao24 String\n    \
+         column callsign String\n    column latitude Float64\n    order-by icao24\n}\n",
+    );
+    let mut prompter = Scripted(Vec::new(), vec![true]);
+    let mut options = PlanOptions {
+        prompter: Some(&mut prompter),
+        ..Default::default()
+    };
+    let p = plan(dir.path(), &mut options).0.unwrap();
+    let ops = &p.plan.as_ref().unwrap().operations;
+    let backfill = ops.iter().find(|o| o.kind == OpKind::Backfill).unwrap();
+    assert_eq!(
+        backfill.backfill.as_ref().unwrap().source.as_deref(),
+        Some("aircraft_0_0")
+    );
+    assert!(
+        !ops.iter().any(
+            |o| matches!(o.kind, OpKind::DropTable | OpKind::RetireTable)
+                && o.objects[0] == "aircraft_0_0"
+        ),
+        "{ops:?}"
+    );
+    assert!(p.retained.is_empty(), "the retained file exists already");
+    assert_eq!(
+        prompter.0,
+        [(
+            "Backfill data from aircraft_0_0 into aircraft_0_1?".to_string(),
+            true
+        )]
+    );
+}

@@ -180,6 +180,10 @@ fn blocks_declared_backfill(at: &BumpAt, b: &Blocker) -> Diagnostic {
 }
 
 fn decide_keep_old(at: &BumpAt, options: &mut PlanOptions) -> Option<bool> {
+    if at.bump.retained {
+        // Its retained declaration says so.
+        return Some(true);
+    }
     match at.declared.and_then(|r| r.keep_old) {
         Some(k) => Some(k),
         None if options.yes_all => Some(false),

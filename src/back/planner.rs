@@ -179,7 +179,7 @@ fn decide_bumps(
             target: bump.new.clone(),
             columns: d.backfill,
         });
-        if d.keep_old {
+        if d.keep_old && !bump.retained {
             let kept = versions::retained_state(&bump.old, &old.tables[&bump.old]);
             out.retained.push((
                 format!("retained_{}.kdl", bump.old),

@@ -15,6 +15,9 @@ pub struct Bump {
     pub logical: String,
     pub old: String,
     pub new: String,
+    /// The old version is already declared as retained (a `retained_*.kdl` written by an
+    /// earlier decision, e.g. in `chplan dev`): the bump keeps it, and still has to be planned.
+    pub retained: bool,
 }
 
 /// Pairs, per logical table, the one physical table that goes away with the one that comes.
@@ -23,8 +26,16 @@ pub struct Bump {
 pub fn detect(old: &State, new: &State) -> Vec<Bump> {
     let mut gone: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     let mut came: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let retained = |name: &str, t: &TableState| {
+        t.logical != name
+            && new.tables.get(name).is_some_and(|n| {
+                n.lifecycle == LifecycleState::ExternallyManaged && n.logical == name
+            })
+    };
     for (name, t) in &old.tables {
-        if !new.tables.contains_key(name) && t.lifecycle != LifecycleState::ExternallyManaged {
+        if t.lifecycle != LifecycleState::ExternallyManaged
+            && (!new.tables.contains_key(name) || retained(name, t))
+        {
             gone.entry(&t.logical).or_default().push(name);
         }
     }
@@ -35,11 +46,12 @@ pub fn detect(old: &State, new: &State) -> Vec<Bump> {
     }
     let mut bumps = Vec::new();
     for (logical, olds) in &gone {
-        if let (Some([new]), [old]) = (came.get(logical).map(Vec::as_slice), olds.as_slice()) {
+        if let (Some([to]), [from]) = (came.get(logical).map(Vec::as_slice), olds.as_slice()) {
             bumps.push(Bump {
                 logical: logical.to_string(),
-                old: old.to_string(),
-                new: new.to_string(),
+                old: from.to_string(),
+                new: to.to_string(),
+                retained: retained(from, &old.tables[*from]),
             });
         }
     }
