@@ -412,3 +412,71 @@ fn apply_asks_again_and_takes_no_at_the_end_of_input() {
     assert_eq!(t.wait(), 0, "{}", t.screen());
     assert_eq!(tables(p.database()), "['aircraft_0_0']");
 }
+
+// Without a terminal: the refusals that suggest a flag say why nobody was asked.
+
+#[test]
+fn refusals_say_why_no_question_was_asked() {
+    let neither = "no question was asked: standard input and standard error are not terminals";
+    let p = Project::new("shop")
+        .schema("aircraft.kdl", AIRCRAFT_0_0)
+        .schema("users.kdl", USERS)
+        .plan("init");
+    bumped(&p);
+    // An undecided version bump (its help suggests --yes-all).
+    let o = chplan_with(p.path(), &["plan", "--name", "reorder"], &[]);
+    assert_eq!(code(&o), 1);
+    assert!(text(&o).contains("--yes-all"), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!("chplan plan: {neither}")),
+        "{}",
+        text(&o)
+    );
+    // At a terminal, with the input from /dev/null.
+    let mut t = Terminal::spawn_without_input(p.path(), &["plan", "--name", "reorder"], &[]);
+    assert_eq!(t.wait(), 1);
+    assert!(
+        t.screen()
+            .contains("no question was asked: standard input is not a terminal"),
+        "{}",
+        t.screen()
+    );
+
+    // A destructive plan (the refusal suggests --yes-destructive and --yes-all).
+    p.write("aircraft.kdl", AIRCRAFT_0_0);
+    p.remove("users.kdl");
+    let o = chplan_with(p.path(), &["plan", "--name", "drop_users"], &[]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        text(&o).contains(&format!("or at a terminal to be asked ({neither})")),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(plans(&p), ["0001_init"]);
+}
+
+#[test]
+fn apply_says_why_no_question_was_asked() {
+    let url = support::clickhouse().url();
+    let p = Project::fresh("why_apply")
+        .schema("aircraft.kdl", AIRCRAFT_0_0)
+        .schema("users.kdl", USERS)
+        .plan("init");
+    ok(p.path(), &["apply", "--url", url]);
+    p.remove("users.kdl");
+    ok(
+        p.path(),
+        &["plan", "--name", "drop_users", "--yes-destructive"],
+    );
+    let o = chplan_with(p.path(), &["apply", "--url", url], &[]);
+    assert_eq!(code(&o), 1);
+    assert!(
+        text(&o).contains(
+            "run again with --yes-destructive to approve them (no question was asked: \
+             standard input and standard error are not terminals)"
+        ),
+        "{}",
+        text(&o)
+    );
+    assert_eq!(tables(p.database()), "['aircraft_0_0','users']");
+}

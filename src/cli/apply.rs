@@ -98,14 +98,19 @@ pub fn migrations_dir(project: &Path) -> MigrationDir {
 
 pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
     let endpoint = args.connection.endpoint()?;
-    let interactive = interactive();
+    let no_prompt = super::prompt::prompts_off();
     let mut ask = |question: &str| super::prompt::ask(question, false).yes;
     let opts = Options {
         dry_run: args.dry_run,
         yes_destructive: args.yes_destructive,
         to: args.to.as_deref(),
         approximate_backfill: args.approximate_backfill,
-        confirm: if interactive { Some(&mut ask) } else { None },
+        confirm: if no_prompt.is_none() {
+            Some(&mut ask)
+        } else {
+            None
+        },
+        no_prompt,
     };
     let mut out = std::io::stdout();
     match apply(&endpoint, &migrations_dir(project), opts, &mut out) {

@@ -10,7 +10,7 @@ use super::{Outcome, emit, prompt};
 use crate::back::{desired, planner, versions};
 use crate::db::live_base::base_state;
 use crate::front::compile::{Compilation, compile};
-use crate::front::diag::{Diagnostics, Format, render};
+use crate::front::diag::{Code, Diagnostics, Format, render};
 use chplan_runner::artifacts::plan::Plan;
 use chplan_runner::artifacts::state::State;
 use chplan_runner::client::Client;
@@ -157,6 +157,12 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
                 render(&diags.sorted(), &c.project.sources, Format::Human)
             );
             eprintln!("chplan plan: {e}");
+            // A version bump nobody decided: say why nobody was asked.
+            if let Some(why) = prompt::prompts_off()
+                && diags.sorted().iter().any(|d| d.code == Code::VersionBump)
+            {
+                eprintln!("chplan plan: no question was asked: {why}");
+            }
             return Ok(Outcome::Problems);
         }
     };
@@ -287,8 +293,9 @@ fn approved(args: &Args, plan: &Plan, chosen: &BTreeSet<String>) -> bool {
             ));
     if !approved {
         eprintln!(
-            "chplan plan: not written: destructive operations need approval:\n  {}\nre-run with --yes-destructive (or --yes-all), or at a terminal to be asked",
-            destructive.join("\n  ")
+            "chplan plan: not written: destructive operations need approval:\n  {}\nre-run with --yes-destructive (or --yes-all), or at a terminal to be asked{}",
+            destructive.join("\n  "),
+            prompt::not_asked()
         );
     }
     approved

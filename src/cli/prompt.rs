@@ -23,6 +23,14 @@ fn off_reason(stdin: bool, stderr: bool) -> Option<&'static str> {
     }
 }
 
+/// For a refusal that suggests a flag: why nobody was asked instead (empty at a terminal).
+pub fn not_asked() -> String {
+    match prompts_off() {
+        Some(why) => format!(" (no question was asked: {why})"),
+        None => String::new(),
+    }
+}
+
 /// An answer, and whether a person gave it (`false`: the input ended, the default was taken).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Answer {

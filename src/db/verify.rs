@@ -89,6 +89,7 @@ fn run(
         // The scratch database has no writers: every part is the right choice.
         approximate_backfill: true,
         confirm: None,
+        no_prompt: None,
     };
     if apply(endpoint, copied, options, out)? != Applied::Complete {
         return Ok((false, Vec::new()));

@@ -522,6 +522,7 @@ impl Run<'_> {
                 yes_destructive: false,
                 to: None,
                 confirm: None,
+                no_prompt: None,
                 approximate_backfill: false,
             },
             &mut out,

@@ -28,6 +28,16 @@ impl Terminal {
     /// `chplan --project DIR ARGS...` at a new terminal, with `env` added to an environment
     /// that has no credentials, no pre-set answers and no `NO_COLOR`.
     pub fn spawn(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Terminal {
+        Terminal::start(dir, args, env, true)
+    }
+
+    /// As `spawn`, with standard input from `/dev/null` (`chplan ... < /dev/null` at a
+    /// terminal): stdout and stderr are the terminal, stdin is not.
+    pub fn spawn_without_input(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Terminal {
+        Terminal::start(dir, args, env, false)
+    }
+
+    fn start(dir: &Path, args: &[&str], env: &[(&str, &str)], input: bool) -> Terminal {
         let pty = nix::pty::openpty(None, None).expect("openpty");
         let slave = File::from(pty.slave);
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_chplan"));
@@ -38,7 +48,11 @@ impl Terminal {
             cmd.env(k, v);
         }
         let child = cmd
-            .stdin(Stdio::from(slave.try_clone().unwrap()))
+            .stdin(if input {
+                Stdio::from(slave.try_clone().unwrap())
+            } else {
+                Stdio::null()
+            })
             .stdout(Stdio::from(slave.try_clone().unwrap()))
             .stderr(Stdio::from(slave))
             .spawn()

@@ -27,6 +27,8 @@ pub struct Options<'a> {
     /// Asked when destructive operations are pending without `yes_destructive`; `None` when
     /// nobody can answer (not a terminal).
     pub confirm: Option<&'a mut dyn FnMut(&str) -> bool>,
+    /// Why `confirm` is `None` (stdin is not a terminal, ...), said in the refusal.
+    pub no_prompt: Option<&'a str>,
 }
 
 /// How an apply ended, when nothing unexpected happened.
@@ -155,7 +157,10 @@ pub fn apply(
         run.approximate = true;
     }
     let destructive: Vec<&Step> = steps.iter().filter(|s| s.op.destructive).collect();
-    if !opts.yes_destructive && !opts.dry_run && !approved(&destructive, opts.confirm, out) {
+    if !opts.yes_destructive
+        && !opts.dry_run
+        && !approved(&destructive, opts.confirm, opts.no_prompt, out)
+    {
         return Ok(Applied::Stopped);
     }
     if opts.dry_run {
@@ -381,6 +386,7 @@ fn say(out: &mut dyn Write, line: String) {
 fn approved(
     destructive: &[&Step<'_>],
     confirm: Option<&mut dyn FnMut(&str) -> bool>,
+    no_prompt: Option<&str>,
     out: &mut dyn Write,
 ) -> bool {
     if destructive.is_empty() {
@@ -402,8 +408,11 @@ fn approved(
             out,
             format!(
                 "refusing to apply: {} destructive operation(s) pending, nothing was applied:\n\
-                 {list}run again with --yes-destructive to approve them",
-                destructive.len()
+                 {list}run again with --yes-destructive to approve them{}",
+                destructive.len(),
+                no_prompt
+                    .map(|why| format!(" (no question was asked: {why})"))
+                    .unwrap_or_default()
             ),
         );
     }
