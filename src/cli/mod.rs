@@ -4,6 +4,7 @@
 mod apply;
 mod build;
 mod check;
+mod completions;
 mod dev;
 mod graph;
 mod plan;
@@ -60,6 +61,9 @@ enum Command {
     /// Apply every plan to a scratch database (dropped after) and compare the result with
     /// the declared schema.
     Verify(verify::Args),
+    /// Print a shell completion script: `source <(chplan completions bash)`, or see
+    /// the README for zsh and fish.
+    Completions(completions::Args),
 }
 
 /// What a command concluded.
@@ -100,6 +104,7 @@ fn run(cli: Cli) -> Result<Outcome, String> {
         Command::Status(args) => status::run(&cli.project, &args),
         Command::Dev(args) => dev::run(&cli.project, &args),
         Command::Verify(args) => verify::run(&cli.project, &args),
+        Command::Completions(args) => completions::run(&args),
     }
 }
 
