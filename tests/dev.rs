@@ -101,10 +101,11 @@ fn columns(db: &str, table: &str) -> String {
     ))
 }
 
+/// The database's tables but the runner's own (`_chplan_journal`, `_chplan_lock`).
 fn tables(db: &str) -> String {
     q(&format!(
         "SELECT groupArray(name) FROM (SELECT name FROM system.tables \
-         WHERE database = '{db}' ORDER BY name)"
+         WHERE database = '{db}' AND NOT startsWith(name, '_chplan_') ORDER BY name)"
     ))
 }
 
@@ -248,4 +249,64 @@ fn a_bump_made_while_dev_was_stopped_is_a_bump() {
     );
     assert_eq!(tables(db), "['big','events_0_1']");
     assert_eq!(q(&format!("SELECT count() FROM {db}.events_0_1")), "100");
+}
+
+/// dev applies through the runner: each round is a plan in `.chplan/dev/<database>/`,
+/// journaled in the database; a round whose last operation never got its `done` row (dev
+/// killed there) is finished by the next dev before it plans anything new.
+#[test]
+fn dev_journals_its_rounds_and_resumes_a_killed_one() {
+    let project = Project::fresh("dev_journal").schema("events.kdl", V0);
+    let (p, db) = (project.path(), project.database());
+    let mut dev = Dev::start(p, true);
+    dev.wait_for("+ view big");
+    drop(dev);
+    assert!(
+        p.join(format!(".chplan/dev/{db}/0001_dev/plan.yaml"))
+            .exists()
+    );
+    let journaled = q(&format!(
+        "SELECT countIf(outcome = 'done') FROM {db}._chplan_journal WHERE plan_id = '0001_dev'"
+    ));
+    assert_eq!(journaled, "2");
+
+    // As if dev died after creating `big` and before journaling it: the row and the view gone.
+    q(&format!(
+        "ALTER TABLE {db}._chplan_journal DELETE WHERE plan_id = '0001_dev' \
+         AND op_id = 'create-view:big' AND outcome = 'done' SETTINGS mutations_sync = 1"
+    ));
+    q(&format!("DROP VIEW {db}.big"));
+    let mut dev = Dev::start(p, true);
+    dev.wait_for("dev: up to date");
+    assert_eq!(tables(db), "['big','events']");
+}
+
+/// Another runner holding the database's lock: dev applies nothing and says who holds it.
+#[test]
+fn dev_never_interleaves_with_another_runner() {
+    let project = Project::fresh("dev_locked").schema("events.kdl", V0);
+    let (p, db) = (project.path(), project.database());
+    let mut dev = Dev::start(p, true);
+    dev.wait_for("+ view big");
+    drop(dev);
+    // A live claim of a runner on another machine.
+    q(&format!(
+        "INSERT INTO {db}._chplan_lock (owner, holder, released, ttl_seconds) \
+         VALUES ('other-owner', 'pid 1 on elsewhere', 0, 60)"
+    ));
+    std::fs::write(
+        p.join("schemas/events.kdl"),
+        V0.replace(
+            "    column n UInt32\n",
+            "    column n UInt32\n    column m UInt8\n",
+        ),
+    )
+    .unwrap();
+    let mut dev = Dev::start(p, true);
+    let lines = dev.wait_for("not applied");
+    assert!(
+        lines.iter().any(|l| l.contains("pid 1 on elsewhere")),
+        "{lines:?}"
+    );
+    assert_eq!(columns(db, "events"), "['id','n']");
 }

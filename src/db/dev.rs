@@ -21,12 +21,11 @@ use crate::db::live_base::base_state;
 use crate::front::compile::compile;
 use crate::front::diag::{Diagnostics, Format, render};
 use crate::front::ir::ProjectConfig;
-use chplan_clickhouse::sqltext::quote_ident;
 use chplan_runner::artifacts::plan::Plan;
 use chplan_runner::artifacts::state::State;
 use chplan_runner::client::Client;
-use chplan_runner::migrations::write_atomic;
-use chplan_runner::runner::exact;
+use chplan_runner::migrations::{MigrationDir, write_atomic};
+use chplan_runner::runner::apply::{Applied, Options, apply as runner_apply};
 
 pub struct DevOptions<'a> {
     /// Accept version-bump decisions and destructive changes without asking.
@@ -34,7 +33,7 @@ pub struct DevOptions<'a> {
     pub debounce: Duration,
     /// Asks a person; `None` when nobody can answer (then undecided changes are not applied).
     pub prompter: Option<&'a mut dyn Prompter>,
-    /// Set from outside (Ctrl-C) to stop after the current statement.
+    /// Set from outside (Ctrl-C) to stop after the current plan.
     pub stop: Arc<AtomicBool>,
 }
 
@@ -153,6 +152,7 @@ pub fn round(
     };
     let desired_state = desired::build(config, &c.schema, &c.resolved);
     if managed.is_none() {
+        resume(client, &c.project.root, &config.database, out)?;
         *managed = planner::migrations(&c, config).read_state()?;
     }
     let base = base_state(client, &desired_state, managed.as_ref())?;
@@ -197,7 +197,8 @@ pub fn round(
         root,
         &planned.retained,
         &plan,
-        &options.stop,
+        &planned.old,
+        &planned.new,
         out,
     )?;
     if applied == Round::Synced {
@@ -240,49 +241,95 @@ fn destructive_approved(plan: &Plan, options: &mut DevOptions<'_>, out: &mut dyn
     true
 }
 
-/// Runs the plan statement by statement, so that Ctrl-C or a failing statement stops before
-/// the rest: `Synced` only when every statement ran. Failing to create the database or to
-/// write a kept file ends `dev`; a failed statement is reported and waits for the next save.
+/// Applies the round's plan through the runner, as `chplan apply` would: written first into
+/// the session's own migration directory (`dev_dir`), then applied with the lock and the
+/// journal, so two `dev`s, or `dev` and `apply`, never interleave, and a killed `dev` resumes
+/// where it stopped. `Synced` only when every operation ran; the runner's report is shown
+/// when it stopped. Failing to write a kept file or the plan ends `dev`.
+#[allow(clippy::too_many_arguments)]
 fn apply(
     client: &Client,
     config: &ProjectConfig,
     root: &Path,
     retained: &[(String, String)],
     plan: &Plan,
-    stop: &AtomicBool,
+    start: &State,
+    end: &State,
     out: &mut dyn Write,
 ) -> Result<Round, String> {
-    let create = format!(
-        "CREATE DATABASE IF NOT EXISTS {}",
-        quote_ident(&config.database)
-    );
-    client
-        .exec(&create, None)
-        .map_err(|e| format!("cannot create {}: {e}", config.database))?;
     for (file, kdl) in retained {
         let path = root.join(&config.schemas_dir).join(file);
         write_atomic(&path, kdl.as_bytes())?;
         let _ = writeln!(out, "kept: {}/{file}", config.schemas_dir);
     }
+    let dir = dev_dir(root, &config.database)?;
+    let mut plan = plan.clone();
+    plan.id = dir.next_id("dev")?;
+    dir.write_plan(&plan, end, Some(start))?;
+    if !run_plans(client, &dir, out)? {
+        return Ok(Round::NotApplied);
+    }
     for op in &plan.operations {
-        if stop.load(Ordering::SeqCst) {
-            let _ = writeln!(out, "dev: stopped before: {}", op.description);
-            return Ok(Round::NotApplied);
-        }
-        // Unique per run: a server refuses a query id that is still running.
-        let query_id = format!(
-            "chplan-dev-{}-{}-{}-{}",
-            config.database,
-            plan.id,
-            op.id,
-            std::process::id()
-        );
-        if let Err(e) = exact::run_once(client, op, &config.database, &query_id) {
-            let _ = writeln!(out, "dev: failed: {}\n  {e}", op.description);
-            let _ = writeln!(out, "dev: the changes after it were not applied");
-            return Ok(Round::NotApplied);
-        }
         let _ = writeln!(out, "{}", op.description);
     }
     Ok(Round::Synced)
+}
+
+/// The session's migration directory: `.chplan/dev/<database>/` in the project, which ignores
+/// itself in git. Its plans and the database's journal say what a killed `dev` left undone.
+pub fn dev_dir(root: &Path, database: &str) -> Result<MigrationDir, String> {
+    let base = root.join(".chplan");
+    std::fs::create_dir_all(base.join("dev"))
+        .map_err(|e| format!("cannot create {}: {e}", base.display()))?;
+    let ignore = base.join(".gitignore");
+    if !ignore.exists() {
+        write_atomic(
+            &ignore,
+            b"# chplan dev's own plans: local, never committed\n*\n",
+        )?;
+    }
+    Ok(MigrationDir::new(base.join("dev").join(database)))
+}
+
+/// Applies every plan of `dir` not yet done (the runner's `apply`, destructive operations
+/// already approved by `dev`). False, with the runner's report, when it stopped.
+fn run_plans(client: &Client, dir: &MigrationDir, out: &mut dyn Write) -> Result<bool, String> {
+    let mut report = Vec::new();
+    let options = Options {
+        dry_run: false,
+        yes_destructive: true,
+        to: None,
+        confirm: None,
+        no_prompt: None,
+        approximate_backfill: false,
+    };
+    let result = runner_apply(client.endpoint(), dir, options, &mut report);
+    let report = String::from_utf8_lossy(&report);
+    match result {
+        Ok(Applied::Complete) => Ok(true),
+        Ok(Applied::Stopped) => {
+            let _ = write!(out, "{report}");
+            let _ = writeln!(out, "dev: the changes after it were not applied");
+            Ok(false)
+        }
+        Err(e) => {
+            let _ = write!(out, "{report}");
+            let _ = writeln!(out, "dev: failed: {e}");
+            let _ = writeln!(out, "dev: the changes after it were not applied");
+            Ok(false)
+        }
+    }
+}
+
+/// At the start of a session: what an earlier, killed `dev` left unfinished is finished first.
+fn resume(client: &Client, root: &Path, database: &str, out: &mut dyn Write) -> Result<(), String> {
+    let dir = dev_dir(root, database)?;
+    if dir.plan_ids().map_or(true, |ids| ids.is_empty()) {
+        return Ok(());
+    }
+    if run_plans(client, &dir, out)? {
+        return Ok(());
+    }
+    let _ = writeln!(out, "dev: an earlier session's plan did not finish (above)");
+    Ok(())
 }

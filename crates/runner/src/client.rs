@@ -250,6 +250,10 @@ impl Client {
         self.endpoint.display_url()
     }
 
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
     /// Runs a statement and returns the body of the reply.
     pub fn run(&self, sql: &str, req: Request<'_>) -> Result<String, ClientError> {
         let attempts = if req.idempotent { READ_RETRIES + 1 } else { 1 };
