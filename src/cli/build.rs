@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use super::{Outcome, emit};
 use crate::back::planner;
 use crate::front::compile::compile;
-use crate::front::diag::{Format, render};
 use chplan_runner::migrations::write_atomic;
 
 #[derive(clap::Args)]
@@ -21,7 +20,7 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
     if c.diags.has_errors() {
         eprint!(
             "{}",
-            render(&c.diags.sorted(), &c.project.sources, Format::Human)
+            super::colour::for_stderr(&c.diags.sorted(), &c.project.sources)
         );
         return Ok(Outcome::Problems);
     }

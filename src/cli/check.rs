@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::{Outcome, emit};
 use crate::front::compile::{Compilation, compile};
-use crate::front::diag::{Format, Severity, render};
+use crate::front::diag::{Format, Severity, render_styled};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -18,7 +18,8 @@ pub struct Args {
 
 pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
     let c = check_project(project);
-    emit(&report(&c, args.format))?;
+    let colour = args.format == Format::Human && super::colour::on_stdout();
+    emit(&report_styled(&c, args.format, colour))?;
     let failed = c.diags.has_errors() || (args.deny_warnings && !c.diags.is_empty());
     // Freeing a 10,000-table schema piece by piece costs more than the OS reclaiming it.
     std::mem::forget(c);
@@ -42,8 +43,13 @@ pub fn check_project(project: &Path) -> Compilation {
 
 /// The rendered diagnostics plus, for people, a closing summary line.
 pub fn report(c: &Compilation, format: Format) -> String {
+    report_styled(c, format, false)
+}
+
+/// As `report`, the diagnostics in colour when `colour`.
+fn report_styled(c: &Compilation, format: Format, colour: bool) -> String {
     let diags = c.diags.sorted();
-    let mut out = render(&diags, &c.project.sources, format);
+    let mut out = render_styled(&diags, &c.project.sources, format, colour);
     if format == Format::Human {
         let errors = c.diags.count(Severity::Error);
         let warnings = c.diags.count(Severity::Warning);

@@ -7,7 +7,6 @@ use serde::Serialize;
 
 use super::{Outcome, emit};
 use crate::front::compile::{Compilation, compile};
-use crate::front::diag::{self, render};
 use crate::front::graph::JsonObject;
 use crate::front::resolve::{ObjectId, ObjectKind};
 
@@ -27,7 +26,7 @@ pub struct Args {
 pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
     let c = compile(project);
     if !c.diags.is_empty() {
-        let text = render(&c.diags.sorted(), &c.project.sources, diag::Format::Human);
+        let text = super::colour::for_stderr(&c.diags.sorted(), &c.project.sources);
         eprint!("{text}");
     }
     emit(&format(&c, args.format))?;

@@ -4,6 +4,7 @@
 mod apply;
 mod build;
 mod check;
+mod colour;
 mod completions;
 mod dev;
 mod graph;

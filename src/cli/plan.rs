@@ -10,7 +10,7 @@ use super::{Outcome, emit, prompt};
 use crate::back::{desired, planner, versions};
 use crate::db::live_base::base_state;
 use crate::front::compile::{Compilation, compile};
-use crate::front::diag::{Code, Diagnostics, Format, render};
+use crate::front::diag::{Code, Diagnostics};
 use chplan_runner::artifacts::plan::Plan;
 use chplan_runner::artifacts::state::State;
 use chplan_runner::client::Client;
@@ -118,7 +118,7 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
     if diags.has_errors() {
         eprint!(
             "{}",
-            render(&diags.sorted(), &c.project.sources, Format::Human)
+            super::colour::for_stderr(&diags.sorted(), &c.project.sources)
         );
         eprintln!("chplan plan: fix the errors above first");
         return Ok(Outcome::Problems);
@@ -154,7 +154,7 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
         Err(e) => {
             eprint!(
                 "{}",
-                render(&diags.sorted(), &c.project.sources, Format::Human)
+                super::colour::for_stderr(&diags.sorted(), &c.project.sources)
             );
             eprintln!("chplan plan: {e}");
             // A version bump nobody decided: say why nobody was asked.
@@ -169,7 +169,7 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
     if !diags.is_empty() {
         eprint!(
             "{}",
-            render(&diags.sorted(), &c.project.sources, Format::Human)
+            super::colour::for_stderr(&diags.sorted(), &c.project.sources)
         );
     }
     let Some(plan) = planned.plan else {

@@ -8,7 +8,6 @@ use super::apply::Connection;
 use crate::back::desired;
 use crate::back::planner;
 use crate::front::compile::compile;
-use crate::front::diag::{Format, render};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -24,7 +23,7 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
     if c.diags.has_errors() {
         eprint!(
             "{}",
-            render(&c.diags.sorted(), &c.project.sources, Format::Human)
+            super::colour::for_stderr(&c.diags.sorted(), &c.project.sources)
         );
         eprintln!("chplan verify: fix the errors above first");
         return Ok(Outcome::Problems);

@@ -7,7 +7,7 @@ mod codes;
 mod render;
 
 pub use codes::Code;
-pub use render::{Format, render};
+pub use render::{Format, render, render_styled};
 
 use crate::front::source::Span;
 

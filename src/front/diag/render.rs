@@ -1,9 +1,12 @@
-//! Rendering diagnostics for people (miette, no colour, fixed width), machines (JSON) and
-//! GitHub Actions (workflow-command annotations).
+//! Rendering diagnostics for people (miette, fixed width; ANSI colour only when the caller
+//! asks, `render_styled`), machines (JSON) and GitHub Actions (workflow-command annotations).
 
 use std::fmt;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan, ThemeCharacters,
+    ThemeStyles,
+};
 use serde::Serialize;
 
 use super::{Diagnostic, Severity};
@@ -19,17 +22,38 @@ pub enum Format {
 /// Width of human output: fixed so golden files do not depend on the terminal.
 const WIDTH: usize = 100;
 
+/// Without colour: the same bytes wherever it runs (golden files, pipes, logs).
 pub fn render(diags: &[&Diagnostic], sources: &SourceMap, format: Format) -> String {
+    render_styled(diags, sources, format, false)
+}
+
+/// As `render`, with ANSI colour in human output when `colour` (the caller knows where the
+/// text goes: `cli::colour` decides). miette's own default theme would guess from the
+/// process's streams; the theme is chosen here instead, so nothing depends on a guess.
+pub fn render_styled(
+    diags: &[&Diagnostic],
+    sources: &SourceMap,
+    format: Format,
+    colour: bool,
+) -> String {
     match format {
-        Format::Human => diags.iter().map(|d| human(d, sources)).collect(),
+        Format::Human => diags.iter().map(|d| human(d, sources, colour)).collect(),
         Format::Json => json(diags, sources),
         Format::Github => diags.iter().map(|d| github(d, sources)).collect(),
     }
 }
 
-fn human(d: &Diagnostic, sources: &SourceMap) -> String {
+fn human(d: &Diagnostic, sources: &SourceMap, colour: bool) -> String {
     let report = Report::new(d, sources);
-    let handler = GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
+    let theme = GraphicalTheme {
+        characters: ThemeCharacters::unicode(),
+        styles: if colour {
+            ThemeStyles::ansi()
+        } else {
+            ThemeStyles::none()
+        },
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(WIDTH)
         .with_links(false);
     let mut out = String::new();
