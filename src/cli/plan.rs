@@ -173,7 +173,11 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
         );
     }
     let Some(plan) = planned.plan else {
-        emit("No changes: the schemas match the last plan.\n")?;
+        emit(if args.url.is_some() {
+            "No changes: the live database matches the schemas.\n"
+        } else {
+            "No changes: the schemas match the last plan.\n"
+        })?;
         return Ok(Outcome::Clean);
     };
     if !early_notes {

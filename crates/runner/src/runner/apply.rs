@@ -113,10 +113,38 @@ pub fn apply(
     for line in drift::describe(&first, &database) {
         say(out, line);
     }
-    if matches!(first, Drift::Found(_)) {
-        say(out, drift::REFUSAL.to_owned());
-        return Ok(Applied::Stopped);
-    }
+    // A later plan made against the database as it is (`chplan plan --url`, the refusal's
+    // advice) supersedes the pending plans before it.
+    let superseded = match (&first, steps.first()) {
+        (Drift::Found(_), _) => match run.superseding(&steps)? {
+            Some(by) => {
+                let skipped: Vec<&str> = plans[plan_index(&plans, steps[0].plan)..by]
+                    .iter()
+                    .map(|p| p.id.as_str())
+                    .collect();
+                say(
+                    out,
+                    format!(
+                        "superseded: {} was planned against {database} as it is: {} will not \
+                         run here (recorded as skipped)",
+                        plans[by].id,
+                        skipped.join(", ")
+                    ),
+                );
+                Some(by)
+            }
+            None => {
+                say(out, run.refusal(&steps));
+                return Ok(Applied::Stopped);
+            }
+        },
+        _ => None,
+    };
+    let is_superseded = |plan: &Plan| superseded.is_some_and(|by| plan_index(&plans, plan) < by);
+    let steps: Vec<Step> = steps
+        .into_iter()
+        .filter(|s| !is_superseded(s.plan))
+        .collect();
     if steps.is_empty() {
         say(
             out,
@@ -174,6 +202,23 @@ pub fn apply(
     };
     // Under the lock, look again: another runner may have applied some of it meanwhile.
     let steps = pending_steps(&plans, &journal)?;
+    if let Some(by) = superseded {
+        // The superseding plan must still start from the database as it is now.
+        if run.superseding(&steps)? != Some(by) {
+            return Err(format!(
+                "the database changed while waiting for the lock ({} no longer starts from \
+                 it); run again",
+                plans[by].id
+            ));
+        }
+        for step in steps.iter().filter(|s| is_superseded(s.plan)) {
+            record_skipped(&journal, step)?;
+        }
+    }
+    let steps: Vec<Step> = steps
+        .into_iter()
+        .filter(|s| !is_superseded(s.plan))
+        .collect();
     if let Some(s) = steps
         .iter()
         .find(|s| s.op.destructive && !opts.yes_destructive)
@@ -184,6 +229,12 @@ pub fn apply(
             s.op.id, s.plan.id
         ));
     }
+    // A superseding plan's drift was not printed yet: `steps` checks it as a later plan.
+    let first = if superseded.is_some() {
+        Drift::Unchecked(String::new())
+    } else {
+        first
+    };
     run.steps(&steps, &first, out)
 }
 
@@ -216,6 +267,41 @@ impl Run<'_> {
             plan_index(self.plans, plan),
             &entries,
         )
+    }
+
+    /// The plan that supersedes the pending plans before it, when the first pending plan met
+    /// drift: a later plan with a `start.json` (made with `chplan plan --url`) that the
+    /// database is at now (or already past: at its end state), with no operation of it or of
+    /// the plans before it begun. Its index.
+    fn superseding(&self, steps: &[Step<'_>]) -> Result<Option<usize>, String> {
+        let Some(first) = steps.first() else {
+            return Ok(None);
+        };
+        let entries = read_entries(self.journal)?;
+        let untouched = |plan: &Plan| {
+            plan_states(plan, &entries).is_ok_and(|s| s.iter().all(|s| *s == OpState::Pending))
+        };
+        let first = plan_index(self.plans, first.plan);
+        for by in first..self.plans.len() {
+            if !untouched(&self.plans[by]) {
+                return Ok(None);
+            }
+            if by == first || self.dir.read_plan_start(&self.plans[by].id)?.is_none() {
+                continue;
+            }
+            let check = drift::check_plan(self.client, self.dir, self.plans, by, &entries)?;
+            if matches!(check, Drift::None(_) | Drift::AtEnd(_)) {
+                return Ok(Some(by));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The refusal after drift, with the commands that bring the database back in line.
+    fn refusal(&self, steps: &[Step<'_>]) -> String {
+        let url = self.client.display_url();
+        let resumed = steps.first().map(|s| s.index > 0 || s.restart);
+        drift::refusal(&url, resumed)
     }
 
     /// Creating the database and the runner's tables is idempotent: no lock needed.
@@ -301,12 +387,15 @@ impl Run<'_> {
         for d in differences {
             say(out, format!("  {d}"));
         }
+        let url = self.client.display_url();
         say(
             out,
-            "the database changed while the plan ran, or an operation did not do what the plan \
-             says: compare with `chplan status`, then bring it back with a new plan (`chplan \
-             plan --url ...`)"
-                .to_owned(),
+            format!(
+                "the database changed while the plan ran, or an operation did not do what the \
+                 plan says: compare with `chplan status --url {url}`, then bring it back in \
+                 line with the schemas:\n  chplan plan --url {url} --name fix_drift\n  chplan \
+                 apply --url {url}"
+            ),
         );
         Ok(false)
     }
@@ -331,7 +420,7 @@ impl Run<'_> {
         }
         match check {
             Drift::Found(_) if ran == 0 => {
-                say(out, drift::REFUSAL.to_owned());
+                say(out, self.refusal(std::slice::from_ref(step)));
                 return Ok(Entry::Stop);
             }
             Drift::Found(_) => {

@@ -268,14 +268,59 @@ pub fn describe(drift: &Drift, database: &str) -> Vec<String> {
     }
 }
 
-/// The message after drift was found: nothing may be applied.
-pub const REFUSAL: &str = "refusing to apply: nothing was applied. The database changed outside \
-     chplan. Either undo those changes by hand, or bring the schemas in line with the live \
-     database and make a new plan once the pending ones are applied.";
+/// The message after drift was found: nothing may be applied; the commands that bring the
+/// database at `url` back in line. `resumed`: whether the first pending plan had begun (`None`:
+/// nothing pending).
+pub fn refusal(url: &str, resumed: Option<bool>) -> String {
+    let head = "refusing to apply: nothing was applied. The database changed outside chplan.";
+    if resumed == Some(true) {
+        // A plan stopped mid-way is only finished by its own operations.
+        return format!(
+            "{head} A plan stopped mid-way on it: undo the differences above by hand, then \
+             resume with `chplan apply --url {url}`."
+        );
+    }
+    let supersedes = if resumed.is_some() {
+        "The new plan starts from the database as it is and supersedes the pending plans \
+         there (recorded as skipped on this database; where they apply, the new plan is \
+         skipped instead).\n"
+    } else {
+        ""
+    };
+    format!(
+        "{head} To bring it back in line with the schemas (put the changes to keep in them \
+         first), plan from the database as it is, review and commit the plan, then apply \
+         it:\n  chplan plan --url {url} --name fix_drift\n  chplan apply --url {url}\n\
+         {supersedes}Or undo the differences above by hand."
+    )
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_refusal_names_the_commands_for_the_case() {
+        let url = "http://host:8123";
+        let commands = "  chplan plan --url http://host:8123 --name fix_drift\n  chplan apply \
+                        --url http://host:8123\n";
+        let done = refusal(url, None);
+        assert!(done.contains(commands), "{done}");
+        assert!(!done.contains("supersedes"), "{done}");
+        let pending = refusal(url, Some(false));
+        assert!(pending.contains(commands), "{pending}");
+        assert!(
+            pending.contains("supersedes the pending plans"),
+            "{pending}"
+        );
+        // A plan stopped mid-way is finished by its own operations, never superseded.
+        let resumed = refusal(url, Some(true));
+        assert!(!resumed.contains("fix_drift"), "{resumed}");
+        assert!(
+            resumed.contains("then resume with `chplan apply --url http://host:8123`"),
+            "{resumed}"
+        );
+    }
     use crate::artifacts::plan::{OpKind, Operation};
     use crate::artifacts::state::{EngineState, LifecycleState, TableState, ViewState};
     use chplan_clickhouse::chtype::ColumnType;
