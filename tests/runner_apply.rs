@@ -99,7 +99,8 @@ fn applies_plans_in_order_and_keeps_rows() {
         ),
     );
     ok(p.path(), &["plan", "--name", "add_status"]);
-    let status = ok(p.path(), &["status", "--url", support::clickhouse().url()]);
+    // A plan pending: behind, exit 1.
+    let status = fails(p.path(), &["status", "--url", support::clickhouse().url()]);
     assert!(status.contains("applied  0001_init"), "{status}");
     assert!(status.contains("pending  0002_add_status"), "{status}");
 
@@ -161,7 +162,7 @@ fn a_failed_operation_is_resumed_after_the_fix() {
         journal(&db, "0001_init"),
         ["0:started", "0:done", "1:started", "1:failed"]
     );
-    let status = ok(p.path(), &["status", "--url", support::clickhouse().url()]);
+    let status = fails(p.path(), &["status", "--url", support::clickhouse().url()]);
     assert!(
         status.contains("stopped  0001_init at operation 2 of 2 (create-table:users), failed: ClickHouse error 62"),
         "{status}"

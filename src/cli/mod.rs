@@ -57,7 +57,9 @@ enum Command {
     Apply(apply::Args),
     /// Watch the schemas and apply every saved change to a local database at once.
     Dev(dev::Args),
-    /// Show which plans a ClickHouse server has applied, and where an apply stopped.
+    /// Show which plans a ClickHouse server has applied, where an apply stopped, and drift
+    /// (exit 0 up to date, 1 behind or drifted, 2 cannot tell).
+    #[command(after_help = status::EXIT_STATUS)]
     Status(status::Args),
     /// Apply every plan to a scratch database (dropped after) and compare the result with
     /// the declared schema.
