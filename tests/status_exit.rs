@@ -112,3 +112,93 @@ fn help_documents_the_exit_statuses() {
         "{top}"
     );
 }
+
+/// `chplan status --format json`: its exit status and the object on stdout.
+fn status_json(dir: &Path, url: &str) -> (i32, serde_json::Value) {
+    let o = chplan(dir, &["status", "--url", url, "--format", "json"]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", text(&o)));
+    (o.status.code().unwrap_or(-1), value)
+}
+
+#[test]
+fn json_status_has_the_documented_shape() {
+    let url = support::clickhouse().url();
+    let p = Project::fresh("status_json")
+        .schema("events.kdl", EVENTS)
+        .plan("init");
+    let db = p.database().to_owned();
+
+    let (code, v) = status_json(p.path(), url);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["database"], db.as_str());
+    assert_eq!(v["url"], url);
+    assert_eq!(v["verdict"], "behind");
+    assert_eq!(v["exit"], 1);
+    assert_eq!(
+        v["plans"],
+        serde_json::json!([
+            {"id": "0001_init", "operations": 1, "done": 0, "state": "pending"}
+        ])
+    );
+    assert_eq!(v["drift"]["result"], "none", "{v}");
+
+    ok(p.path(), &["apply", "--url", url]);
+    let (code, v) = status_json(p.path(), url);
+    assert_eq!(
+        (code, &v["verdict"], &v["exit"]),
+        (0, &"up_to_date".into(), &0.into())
+    );
+    assert_eq!(v["plans"][0]["state"], "applied");
+    assert_eq!(v["plans"][0]["done"], 1);
+    assert_eq!(
+        v["drift"],
+        serde_json::json!({"result": "none", "detail": "up to date, no drift", "differences": []})
+    );
+
+    q(&format!("ALTER TABLE {db}.events ADD COLUMN hand UInt8"));
+    let (code, v) = status_json(p.path(), url);
+    assert_eq!((code, &v["verdict"]), (1, &"behind".into()));
+    assert_eq!(v["drift"]["result"], "found");
+    assert_eq!(
+        v["drift"]["differences"],
+        serde_json::json!(["events: column hand: not in the state (found UInt8)"])
+    );
+    q(&format!("ALTER TABLE {db}.events DROP COLUMN hand"));
+
+    p.write("broken.kdl", BROKEN_VIEW);
+    ok(p.path(), &["plan", "--name", "broken"]);
+    chplan(p.path(), &["apply", "--url", url]);
+    let (code, v) = status_json(p.path(), url);
+    assert_eq!(code, 1);
+    let stopped = &v["plans"][1];
+    assert_eq!(stopped["id"], "0002_broken");
+    assert_eq!(stopped["state"], "stopped");
+    assert_eq!(stopped["at"], 1);
+    assert_eq!(stopped["operation"], "create-view:broken");
+    assert!(
+        stopped["failed"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("ClickHouse error")),
+        "{stopped}"
+    );
+}
+
+#[test]
+fn json_status_says_when_it_cannot_tell() {
+    let p = Project::new("shop")
+        .schema("events.kdl", EVENTS)
+        .plan("init");
+    let (code, v) = status_json(p.path(), "http://127.0.0.1:9");
+    assert_eq!(code, 2, "{v}");
+    assert_eq!(v["verdict"], "unknown");
+    assert_eq!(v["exit"], 2);
+    assert!(
+        v["error"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("cannot read the journal")),
+        "{v}"
+    );
+}
