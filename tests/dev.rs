@@ -217,7 +217,13 @@ fn without_yes_all_nothing_destructive_is_applied() {
             "",
         ),
     );
-    dev.wait_for("destructive change(s) need approval");
+    let lines = dev.wait_for("destructive change(s) need approval");
+    assert!(
+        lines
+            .last()
+            .is_some_and(|l| l.contains("(no question was asked: standard input")),
+        "{lines:?}"
+    );
     assert_eq!(tables(db), "['big','events']");
 }
 

@@ -1,11 +1,12 @@
 //! The two decisions of a version bump (copy the data or not, keep the old table or not), from
 //! the declaration, the flags, or the person at the terminal, in that order.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use crate::back::desired::{ReplacesHint, VersionHints};
+use crate::back::desired::{self, ReplacesHint, VersionHints};
 use crate::back::planner::PlanOptions;
 use crate::back::versions::{self, Blocker, Bump};
+use crate::front::compile::Compilation;
 use crate::front::diag::{Code, Diagnostic, Diagnostics};
 use crate::front::source::Span;
 use chplan_runner::artifacts::plan::ColumnMapping;
@@ -251,4 +252,23 @@ fn blocked(blockers: &[Blocker]) -> String {
         .map(|b| format!("column `{}`: {} ({})", b.column, b.reason, b.help))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// The old versions of a plan's version bumps that it drops because a person answered the keep
+/// question with no (the schema declares no `keep-old`): the drop was chosen at the prompt, and
+/// is not confirmed a second time.
+pub fn drops_chosen_at_the_prompt(c: &Compilation, old: &State, new: &State) -> BTreeSet<String> {
+    let hints = desired::version_hints(&c.schema, &c.resolved);
+    versions::detect(old, new)
+        .into_iter()
+        .filter(|b| !b.retained)
+        .filter(|b| {
+            hints
+                .replaces
+                .get(&b.new)
+                .and_then(|r| r.keep_old)
+                .is_none()
+        })
+        .map(|b| b.old)
+        .collect()
 }

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use super::Outcome;
 use super::apply::Connection;
 use super::plan::{TerminalPrompter, interactive};
+use super::{Outcome, prompt};
 use crate::db::dev::{DevOptions, run as watch};
 use chplan_runner::client::Client;
 
@@ -40,6 +40,7 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
             None
         },
         stop,
+        no_prompt: prompt::prompts_off(),
     };
     match watch(project, &client, &mut options, &mut std::io::stdout()) {
         Ok(()) => Ok(Outcome::Clean),

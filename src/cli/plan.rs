@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::apply::Connection;
 use super::{Outcome, emit, prompt};
-use crate::back::{desired, planner, versions};
+use crate::back::{bump_decisions, desired, planner};
 use crate::db::live_base::base_state;
 use crate::front::compile::{Compilation, compile};
 use crate::front::diag::{Code, Diagnostics};
@@ -188,7 +188,7 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
     // A drop the person chose at the terminal ("keep the old table?" answered no) is not
     // asked about again.
     let chosen = if interactive && !prompter.ended && !args.yes_all {
-        drops_chosen_at_the_prompt(&c, &planned.old, &planned.new)
+        bump_decisions::drops_chosen_at_the_prompt(&c, &planned.old, &planned.new)
     } else {
         BTreeSet::new()
     };
@@ -246,23 +246,6 @@ fn print_notes_before_questions(
         eprintln!("note: {note}");
     }
     true
-}
-
-/// The old versions of the plan's version bumps that it drops because the person answered
-/// the keep question with no (the schema declares no `keep-old`, and no flag decided).
-fn drops_chosen_at_the_prompt(c: &Compilation, old: &State, new: &State) -> BTreeSet<String> {
-    let hints = desired::version_hints(&c.schema, &c.resolved);
-    versions::detect(old, new)
-        .into_iter()
-        .filter(|b| {
-            hints
-                .replaces
-                .get(&b.new)
-                .and_then(|r| r.keep_old)
-                .is_none()
-        })
-        .map(|b| b.old)
-        .collect()
 }
 
 /// Whether a plan with destructive operations may be written: a dry run, a flag, or a yes at

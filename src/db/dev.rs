@@ -8,15 +8,15 @@
 //! abandoned and starts over, so a half-written file is never applied (at worst it fails to
 //! parse, which applies nothing, and the final write is picked up).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::back::desired;
 use crate::back::planner::{self, PlanOptions, Prompter};
+use crate::back::{bump_decisions, desired};
 use crate::db::live_base::base_state;
 use crate::front::compile::compile;
 use crate::front::diag::{Diagnostics, Format, render};
@@ -35,6 +35,8 @@ pub struct DevOptions<'a> {
     pub prompter: Option<&'a mut dyn Prompter>,
     /// Set from outside (Ctrl-C) to stop after the current plan.
     pub stop: Arc<AtomicBool>,
+    /// Why `prompter` is `None` (stdin is not a terminal, ...), said in a refusal.
+    pub no_prompt: Option<&'static str>,
 }
 
 /// What one round did.
@@ -187,7 +189,13 @@ pub fn round(
         let _ = writeln!(out, "dev: up to date");
         return Ok(Round::Synced);
     };
-    if !destructive_approved(&plan, options, out) {
+    // A drop chosen at the keep question is not asked about again.
+    let chosen = if options.prompter.is_some() && !options.yes_all {
+        bump_decisions::drops_chosen_at_the_prompt(&c, &planned.old, &planned.new)
+    } else {
+        BTreeSet::new()
+    };
+    if !destructive_approved(&plan, &chosen, options, out) {
         return Ok(Round::NotApplied);
     }
     let root = &c.project.root;
@@ -211,11 +219,16 @@ pub fn round(
 /// Destructive changes are never applied on a save alone: dev mode runs on every keystroke
 /// that is saved, so dropping data needs `--yes-all` or an answer at the terminal. Says why
 /// nothing was applied when the answer is no (or nobody can answer).
-fn destructive_approved(plan: &Plan, options: &mut DevOptions<'_>, out: &mut dyn Write) -> bool {
+fn destructive_approved(
+    plan: &Plan,
+    chosen: &BTreeSet<String>,
+    options: &mut DevOptions<'_>,
+    out: &mut dyn Write,
+) -> bool {
     let destructive: Vec<&str> = plan
         .operations
         .iter()
-        .filter(|o| o.destructive)
+        .filter(|o| o.destructive && !o.objects.iter().any(|x| chosen.contains(x)))
         .map(|o| o.description.as_str())
         .collect();
     if !destructive.is_empty() && !options.yes_all {
@@ -229,10 +242,14 @@ fn destructive_approved(plan: &Plan, options: &mut DevOptions<'_>, out: &mut dyn
             .as_deref_mut()
             .is_some_and(|p| p.confirm(&question, false));
         if !approved {
+            let why = options
+                .no_prompt
+                .map(|w| format!(" (no question was asked: {w})"))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
                 "dev: not applied: destructive change(s) need approval (--yes-all, or answer \
-                 at a terminal):\n  {}",
+                 at a terminal){why}:\n  {}",
                 destructive.join("\n  ")
             );
             return false;
