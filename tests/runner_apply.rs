@@ -628,3 +628,38 @@ fn reseal_leaves_changes_no_operation_makes_to_the_next_plan() {
     let out = fails(p.path(), &["check"]);
     assert!(out.contains("+ table other"), "{out}");
 }
+
+/// `apply --format json`: one object with the outcome, the runner's messages and the status
+/// after it; a refusal is `stopped` with exit 1, and nothing is asked.
+#[test]
+fn apply_reports_as_json() {
+    let db = unique_database("runner_json");
+    let p = Project::new(&db).schema("users.kdl", USERS).plan("init");
+    let url = support::clickhouse().url();
+    let out = ok(p.path(), &["apply", "--url", url, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["version"], 1, "{v}");
+    assert_eq!(v["outcome"], "complete", "{v}");
+    assert_eq!(v["exit"], 0, "{v}");
+    assert_eq!(v["status"]["verdict"], "up_to_date", "{v}");
+    assert_eq!(v["status"]["plans"][0]["state"], "applied", "{v}");
+    assert!(
+        v["messages"].as_array().is_some_and(|m| !m.is_empty()),
+        "{v}"
+    );
+
+    p.remove("users.kdl");
+    ok(p.path(), &["plan", "--name", "drop", "--yes-destructive"]);
+    let out = fails(p.path(), &["apply", "--url", url, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["outcome"], "stopped", "{v}");
+    assert_eq!(v["exit"], 1, "{v}");
+    assert_eq!(v["status"]["plans"][1]["state"], "pending", "{v}");
+    assert!(
+        v["messages"].as_array().unwrap().iter().any(|m| m
+            .as_str()
+            .is_some_and(|m| m.contains("--format json asks nothing"))),
+        "{v}"
+    );
+    assert_eq!(q(&format!("EXISTS TABLE {db}.users")), "1");
+}

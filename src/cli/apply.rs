@@ -83,6 +83,17 @@ pub struct Args {
     /// every part of their source: rows written while the plan runs may arrive twice.
     #[arg(long)]
     approximate_backfill: bool,
+    /// Output format: text for people, json for tools (one object on stdout: the outcome, the
+    /// runner's messages and the status after it; docs/runner.md gives its schema). Asks
+    /// nothing: destructive operations need --yes-destructive.
+    #[arg(long, value_enum, default_value_t = ApplyFormat::Text)]
+    format: ApplyFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ApplyFormat {
+    Text,
+    Json,
 }
 
 /// The migrations directory the project's chplan.kdl names (only its settings are read: the
@@ -98,7 +109,12 @@ pub fn migrations_dir(project: &Path) -> MigrationDir {
 
 pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
     let endpoint = args.connection.endpoint()?;
-    let no_prompt = super::prompt::prompts_off();
+    let json = args.format == ApplyFormat::Json;
+    let no_prompt = if json {
+        Some("--format json asks nothing")
+    } else {
+        super::prompt::prompts_off()
+    };
     let mut ask = |question: &str| super::prompt::ask(question, false).yes;
     let opts = Options {
         dry_run: args.dry_run,
@@ -112,8 +128,20 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
         },
         no_prompt,
     };
+    let dir = migrations_dir(project);
+    if json {
+        let mut messages = Vec::new();
+        let result = apply(&endpoint, &dir, opts, &mut messages);
+        let value = apply_json(&endpoint, &dir, &result, &messages)?;
+        let text = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
+        super::emit(&format!("{text}\n"))?;
+        return Ok(match result {
+            Ok(Applied::Complete) => Outcome::Clean,
+            _ => Outcome::Problems,
+        });
+    }
     let mut out = std::io::stdout();
-    match apply(&endpoint, &migrations_dir(project), opts, &mut out) {
+    match apply(&endpoint, &dir, opts, &mut out) {
         Ok(Applied::Complete) => Ok(Outcome::Clean),
         Ok(Applied::Stopped) => Ok(Outcome::Problems),
         Err(e) => {
@@ -121,4 +149,34 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
             Ok(Outcome::Problems)
         }
     }
+}
+
+/// `apply --format json`: how it ended, what the runner said, and `status` afterwards.
+fn apply_json(
+    endpoint: &Endpoint,
+    dir: &MigrationDir,
+    result: &Result<Applied, String>,
+    messages: &[u8],
+) -> Result<serde_json::Value, String> {
+    let (outcome, error) = match result {
+        Ok(Applied::Complete) => ("complete", None),
+        Ok(Applied::Stopped) => ("stopped", None),
+        Err(e) => ("error", Some(e.clone())),
+    };
+    let status = match chplan_runner::runner::status::status(endpoint, dir) {
+        Ok(report) => super::status::report_value(&report, report.verdict())?,
+        Err(e) => serde_json::json!({ "error": e }),
+    };
+    let messages: Vec<String> = String::from_utf8_lossy(messages)
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    Ok(serde_json::json!({
+        "version": super::status::JSON_VERSION,
+        "outcome": outcome,
+        "error": error,
+        "messages": messages,
+        "status": status,
+        "exit": u8::from(outcome != "complete"),
+    }))
 }

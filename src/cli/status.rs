@@ -34,7 +34,7 @@ pub const EXIT_STATUS: &str = "Exit status:
      could not be made (a plan without its state.json: run `chplan check`)";
 
 /// The version of the JSON output's schema.
-const JSON_VERSION: u32 = 1;
+pub const JSON_VERSION: u32 = 1;
 
 const UNKNOWN: &str = "cannot tell whether the database is up to date: the drift check could \
                        not be made";
@@ -68,7 +68,7 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
     }
 }
 
-fn exit_code(verdict: Verdict) -> u8 {
+pub fn exit_code(verdict: Verdict) -> u8 {
     match verdict {
         Verdict::UpToDate => 0,
         Verdict::Behind => 1,
@@ -77,7 +77,7 @@ fn exit_code(verdict: Verdict) -> u8 {
 }
 
 /// The report with its verdict and exit status.
-fn report_json(report: &Report, verdict: Verdict) -> Result<String, String> {
+pub fn report_value(report: &Report, verdict: Verdict) -> Result<serde_json::Value, String> {
     let mut value = serde_json::to_value(report).map_err(|e| e.to_string())?;
     if let Some(object) = value.as_object_mut() {
         object.insert("version".into(), JSON_VERSION.into());
@@ -87,7 +87,11 @@ fn report_json(report: &Report, verdict: Verdict) -> Result<String, String> {
         );
         object.insert("exit".into(), exit_code(verdict).into());
     }
-    serde_json::to_string_pretty(&value).map_err(|e| e.to_string())
+    Ok(value)
+}
+
+fn report_json(report: &Report, verdict: Verdict) -> Result<String, String> {
+    serde_json::to_string_pretty(&report_value(report, verdict)?).map_err(|e| e.to_string())
 }
 
 /// When the status could not be read at all.
