@@ -168,3 +168,34 @@ fn plan_on_a_planned_project_changes_nothing() {
         "the change is not planned yet"
     );
 }
+
+/// `plan --format json`: one object on stdout, for a written plan, for nothing to do, and for
+/// a schema error (its diagnostics, exit 1).
+#[test]
+fn plan_reports_as_json() {
+    let p = support::Project::new("json_plan").schema(
+        "t.kdl",
+        "table t {\n    column n UInt32\n    order-by n\n}\n",
+    );
+    let run = |expect_ok: bool| -> serde_json::Value {
+        let out = support::cli::chplan(p.path(), &["plan", "--name", "init", "--format", "json"]);
+        assert_eq!(out.status.success(), expect_ok, "{out:?}");
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let v = run(true);
+    assert_eq!(v["outcome"], "written", "{v}");
+    assert_eq!(v["plan"]["id"], "0001_init", "{v}");
+    assert_eq!(v["plan"]["operations"][0]["id"], "create-table:t", "{v}");
+    assert!(p.path().join("migrations/0001_init/plan.yaml").exists());
+
+    let v = run(true);
+    assert_eq!(v["outcome"], "no_changes", "{v}");
+    assert!(v["plan"].is_null(), "{v}");
+
+    p.write("t.kdl", "table t {\n    column n UInt32 default=\n}\n");
+    let v = run(false);
+    assert_eq!(v["outcome"], "refused", "{v}");
+    assert_eq!(v["exit"], 1, "{v}");
+    assert_eq!(v["diagnostics"][0]["code"], "E002", "{v}");
+    assert_eq!(v["diagnostics"][0]["file"], "schemas/t.kdl", "{v}");
+}

@@ -42,6 +42,65 @@ pub struct Args {
     /// $CLICKHOUSE_PASSWORD or a prompt.
     #[arg(long, requires = "url")]
     user: Option<String>,
+    /// Output format: text for people, json for tools (one object on stdout: the outcome, the
+    /// plan's operations, diagnostics; docs/runner.md gives its schema). Asks nothing:
+    /// undecided bumps and destructive operations need their flags.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    format: PlanFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum PlanFormat {
+    Text,
+    Json,
+}
+
+/// `plan --format json`: how it ended, the plan (written or not), the retained declarations
+/// and every diagnostic.
+fn plan_json(
+    outcome: &str,
+    plan: Option<&Plan>,
+    retained: &[(String, String)],
+    c: &Compilation,
+    diags: &Diagnostics,
+) -> Result<(), String> {
+    let rendered = crate::front::diag::render(
+        &diags.sorted(),
+        &c.project.sources,
+        crate::front::diag::Format::Json,
+    );
+    let diagnostics: serde_json::Value = serde_json::from_str(&rendered).unwrap_or_else(|_| {
+        rendered
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .collect::<Vec<_>>()
+            .into()
+    });
+    let plan = plan.map(|p| {
+        serde_json::json!({
+            "id": p.id,
+            "database": p.database,
+            "from_state": p.from_state,
+            "to_state": p.to_state,
+            "operations": p.operations.iter().map(|o| serde_json::json!({
+                "id": o.id,
+                "kind": o.kind,
+                "description": o.description,
+                "destructive": o.destructive,
+            })).collect::<Vec<_>>(),
+        })
+    });
+    let exit = u8::from(!matches!(outcome, "written" | "no_changes" | "dry_run"));
+    let value = serde_json::json!({
+        "version": super::status::JSON_VERSION,
+        "outcome": outcome,
+        "plan": plan,
+        "retained": retained.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>(),
+        "diagnostics": diagnostics,
+        "exit": exit,
+    });
+    let text = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
+    emit(&format!("{text}\n"))
 }
 
 /// Questions on stderr, answers from stdin (`prompt`): only when both are a terminal.
@@ -113,9 +172,13 @@ fn live_base(
 
 pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
     let c = compile(project);
+    let json = args.format == PlanFormat::Json;
     let mut diags = Diagnostics::default();
     diags.extend(c.diags.clone());
     if diags.has_errors() {
+        if json {
+            plan_json("refused", None, &[], &c, &diags)?;
+        }
         eprint!(
             "{}",
             super::colour::for_stderr(&diags.sorted(), &c.project.sources)
@@ -128,13 +191,16 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
             Ok(b) => Some(b),
             Err(e) => {
                 eprintln!("chplan plan: {e}");
+                if json {
+                    plan_json("error", None, &[], &c, &diags)?;
+                }
                 return Ok(Outcome::Problems);
             }
         },
         None => None,
     };
     let start = base.as_ref().map(|b| b.0.clone());
-    let interactive = interactive();
+    let interactive = interactive() && !json;
     // What the questions depend on comes before them: a first pass that asks nobody finds why
     // a backfill is impossible before "keep the old table?" is asked.
     let early_notes = interactive && print_notes_before_questions(&c, args, &base);
@@ -163,6 +229,9 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
             {
                 eprintln!("chplan plan: no question was asked: {why}");
             }
+            if json {
+                plan_json("refused", None, &[], &c, &diags)?;
+            }
             return Ok(Outcome::Problems);
         }
     };
@@ -173,6 +242,10 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
         );
     }
     let Some(plan) = planned.plan else {
+        if json {
+            plan_json("no_changes", None, &[], &c, &diags)?;
+            return Ok(Outcome::Clean);
+        }
         emit(if args.url.is_some() {
             "No changes: the live database matches the schemas.\n"
         } else {
@@ -193,6 +266,9 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
         BTreeSet::new()
     };
     if !approved(args, &plan, &chosen) {
+        if json {
+            plan_json("refused", Some(&plan), &planned.retained, &c, &diags)?;
+        }
         return Ok(Outcome::Problems);
     }
     let mut out = String::new();
@@ -204,6 +280,10 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
         out.push_str("(no SQL: only tracked metadata changed)\n");
     }
     if args.dry_run {
+        if json {
+            plan_json("dry_run", Some(&plan), &planned.retained, &c, &diags)?;
+            return Ok(Outcome::Clean);
+        }
         out.push('\n');
         out.push_str(&plan_yaml(&plan)?);
         emit(&out)?;
@@ -217,7 +297,11 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
         start.as_ref(),
         &mut out,
     )?;
-    emit(&out)?;
+    if json {
+        plan_json("written", Some(&plan), &planned.retained, &c, &diags)?;
+    } else {
+        emit(&out)?;
+    }
     Ok(Outcome::Clean)
 }
 
