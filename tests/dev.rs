@@ -159,6 +159,8 @@ fn dev_applies_every_save() {
     save(p, &broken);
     let lines = dev.wait_for("nothing applied");
     assert!(lines.iter().any(|l| l.contains("events.kdl")), "{lines:?}");
+    // Piped, not a terminal: no colour codes.
+    assert!(!lines.iter().any(|l| l.contains('\x1b')), "{lines:?}");
     assert_eq!(columns(db, "events_0_1"), "['id','n','status']");
 
     // Fixed, with one more column.

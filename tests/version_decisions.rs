@@ -258,3 +258,24 @@ fn a_retained_declaration_keeps_the_bump_planned() {
         )]
     );
 }
+
+/// A bump whose rows cannot be copied: the keep question itself says why, before it is
+/// answered (in `plan` and in `dev` alike).
+#[test]
+fn the_keep_question_says_why_the_rows_cannot_be_copied() {
+    let dir = project(&BUMPED.replace("column latitude Float64", "column latitude Float32"));
+    let mut prompter = Scripted(Vec::new(), vec![true]);
+    let mut options = PlanOptions {
+        prompter: Some(&mut prompter),
+        ..Default::default()
+    };
+    let p = plan(dir.path(), &mut options).0.unwrap();
+    assert_eq!(p.retained.len(), 1);
+    assert_eq!(prompter.0.len(), 1, "{:?}", prompter.0);
+    let question = &prompter.0[0].0;
+    assert!(
+        question.starts_with("Keep old table aircraft_0_0?")
+            && question.contains("its rows are not copied into aircraft_0_1 (column `latitude`"),
+        "{question}"
+    );
+}

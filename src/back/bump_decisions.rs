@@ -65,7 +65,12 @@ pub fn decide(
     let exprs = hints.backfill_exprs.get(&bump.new).unwrap_or(&empty);
     let eligibility = versions::mapping(at.old_t, &new.tables[&bump.new], exprs, renames);
     let backfill = decide_backfill(&at, &eligibility, options, diags, notes)?;
-    let keep_old = decide_keep_old(&at, options);
+    // Why the rows cannot be copied, in the question that decides whether they are dropped.
+    let uncopied = match (&eligibility, backfill) {
+        (Err(blockers), Some(false)) => Some(blocked(blockers)),
+        _ => None,
+    };
+    let keep_old = decide_keep_old(&at, options, uncopied.as_deref());
     if let Err(blockers) = &eligibility
         && would_drop_uncopied(&at, backfill, keep_old, options)
     {
@@ -180,7 +185,7 @@ fn blocks_declared_backfill(at: &BumpAt, b: &Blocker) -> Diagnostic {
     }
 }
 
-fn decide_keep_old(at: &BumpAt, options: &mut PlanOptions) -> Option<bool> {
+fn decide_keep_old(at: &BumpAt, options: &mut PlanOptions, uncopied: Option<&str>) -> Option<bool> {
     if at.bump.retained {
         // Its retained declaration says so.
         return Some(true);
@@ -189,10 +194,16 @@ fn decide_keep_old(at: &BumpAt, options: &mut PlanOptions) -> Option<bool> {
         Some(k) => Some(k),
         None if options.yes_all => Some(false),
         None => {
-            let question = format!(
+            let mut question = format!(
                 "Keep old table {}? (it stays, as an externally-managed table)",
                 at.bump.old
             );
+            if let Some(why) = uncopied {
+                question.push_str(&format!(
+                    "\n  its rows are not copied into {} ({why}): dropping it loses them",
+                    at.bump.new
+                ));
+            }
             options
                 .prompter
                 .as_mut()

@@ -41,6 +41,7 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
         },
         stop,
         no_prompt: prompt::prompts_off(),
+        colour: super::colour::on_stdout(),
     };
     match watch(project, &client, &mut options, &mut std::io::stdout()) {
         Ok(()) => Ok(Outcome::Clean),

@@ -19,7 +19,7 @@ use crate::back::planner::{self, PlanOptions, Prompter};
 use crate::back::{bump_decisions, desired};
 use crate::db::live_base::base_state;
 use crate::front::compile::compile;
-use crate::front::diag::{Diagnostics, Format, render};
+use crate::front::diag::{Diagnostics, Format, render_styled};
 use crate::front::ir::ProjectConfig;
 use chplan_runner::artifacts::plan::Plan;
 use chplan_runner::artifacts::state::State;
@@ -37,6 +37,8 @@ pub struct DevOptions<'a> {
     pub stop: Arc<AtomicBool>,
     /// Why `prompter` is `None` (stdin is not a terminal, ...), said in a refusal.
     pub no_prompt: Option<&'static str>,
+    /// Diagnostics in colour (the output is a terminal that wants it: `cli::colour`).
+    pub colour: bool,
 }
 
 /// What one round did.
@@ -141,7 +143,12 @@ pub fn round(
         let _ = write!(
             out,
             "{}",
-            render(&c.diags.sorted(), &c.project.sources, Format::Human)
+            render_styled(
+                &c.diags.sorted(),
+                &c.project.sources,
+                Format::Human,
+                options.colour
+            )
         );
         let _ = writeln!(
             out,
@@ -175,7 +182,12 @@ pub fn round(
             let _ = write!(
                 out,
                 "{}",
-                render(&diags.sorted(), &c.project.sources, Format::Human)
+                render_styled(
+                    &diags.sorted(),
+                    &c.project.sources,
+                    Format::Human,
+                    options.colour
+                )
             );
             let _ = writeln!(out, "dev: {e}: nothing applied");
             return Ok(Round::NotApplied);
