@@ -2,21 +2,23 @@
 //! plans each copy as one `INSERT ... SELECT`; here every copy whose source may be written to
 //! while the plan runs becomes the protocol:
 //!
-//! 1. merges held on the source, then the view that feeds the target from it created: from
-//!    then on every part of the source was written either through that view or not at all;
-//! 2. the parts no insert wrote through the view chosen from `system.part_log` and
-//!    `system.query_log` (the runner first waits for inserts already running);
+//! 1. merges held on the source and its parts listed, then the view that feeds the target
+//!    from it created: every later part was written either through that view or not at all;
+//! 2. the parts the view did not copy chosen: those listed, and those of inserts committed
+//!    before the runner's settle moment that wrote nothing into the view's target
+//!    (`system.part_log`; the runner first waits for the inserts running then);
 //! 3. those parts copied into a stage no view writes into (a killed copy is emptied and redone),
 //!    merges released once every copy from the source has read it, the stage moved into the
 //!    target partition by partition (a move triggers no view: rows reach dependents once).
 //!
-//! A side-by-side view's target and a bumped table's next version are filled in place. A
-//! materialized view whose SELECT changes over a target that has data is rebuilt beside it:
-//! a new table fed by a temporary view per view writing into the target, filled as above, then
-//! exchanged with the target once the view itself reads with the new SELECT, so readers never
-//! see a half-built target. A view re-created only because a version it reads moved is
-//! changed in place (`MODIFY QUERY`) where both sides of the change lead its rows to the same
-//! tables exactly once.
+//! A side-by-side view's target and a bumped table's next version are filled in place; the old
+//! version is renamed away and waited on before its drop. A materialized view whose SELECT
+//! changes over a target that has data is rebuilt beside it: a new table fed by a temporary
+//! view per view writing into the target, filled as above, exchanged with the target once the
+//! views read with the new SELECT and the feeds are gone, then caught up with what the views
+//! wrote in between. A view re-created only because a version it touches moved is dropped and
+//! created next to each other, and what its source received in between is caught up through
+//! it and every view downstream.
 
 use std::collections::{BTreeMap, BTreeSet};
 
