@@ -157,16 +157,28 @@ fn guard(source: &str, key: &str) -> Vec<Step> {
         format!("? list the parts of {source} as they are before the view"),
     );
     snapshot.objects = vec![before.clone(), source.to_string()];
-    vec![
-        hold(source),
-        step(
-            Op::CreatePartsList(named(&before)),
-            &before,
-            None,
-            format!("+ part list {before}"),
-        ),
-        snapshot,
-    ]
+    vec![hold(source), parts_list_step(&before), snapshot]
+}
+
+fn stage_step(stage: &str, like: &str) -> Step {
+    step(
+        Op::CreateStage(CreateStage {
+            name: stage.to_string(),
+            like: like.to_string(),
+        }),
+        stage,
+        None,
+        format!("+ stage {stage} (shaped like {like})"),
+    )
+}
+
+fn parts_list_step(list: &str) -> Step {
+    step(
+        Op::CreatePartsList(named(list)),
+        list,
+        None,
+        format!("+ part list {list}"),
+    )
 }
 
 fn hold(source: &str) -> Step {
@@ -237,21 +249,8 @@ fn fill_read(s: &Step, source: &str, view: &str, into: &str, key: &str) -> Vec<S
     );
     choose.objects = vec![parts.clone(), source.to_string()];
     vec![
-        step(
-            Op::CreateStage(CreateStage {
-                name: stage.clone(),
-                like: into.to_string(),
-            }),
-            &stage,
-            None,
-            format!("+ stage {stage} (shaped like {into})"),
-        ),
-        step(
-            Op::CreatePartsList(named(&parts)),
-            &parts,
-            None,
-            format!("+ part list {parts}"),
-        ),
+        stage_step(&stage, into),
+        parts_list_step(&parts),
         choose,
         backfill,
     ]
@@ -471,21 +470,8 @@ fn rebuild_target(out: &mut Vec<Step>, old: &State, new: &State, target: &str) -
         let earlier = parts_of(name);
         let key = format!("{name}_catch_up");
         let (stage, parts) = (stage_of(&key), parts_of(&key));
-        out.push(step(
-            Op::CreateStage(CreateStage {
-                name: stage.clone(),
-                like: target.to_string(),
-            }),
-            &stage,
-            None,
-            format!("+ stage {stage} (shaped like {target})"),
-        ));
-        out.push(step(
-            Op::CreatePartsList(named(&parts)),
-            &parts,
-            None,
-            format!("+ part list {parts}"),
-        ));
+        out.push(stage_step(&stage, target));
+        out.push(parts_list_step(&parts));
         let mut choose = step(
             Op::ChooseMissedParts(ChooseMissedParts {
                 list: parts.clone(),
@@ -672,16 +658,7 @@ fn repoint(new: &State, create: &Step, view: &str, checked: &[&str]) -> Vec<Step
     let key = format!("{view}_gap");
     let (earlier, parts) = (before_of(&key), parts_of(&key));
     let mut steps = guard(&source, &key);
-    steps.extend([
-        drop,
-        create.clone(),
-        step(
-            Op::CreatePartsList(named(&parts)),
-            &parts,
-            None,
-            format!("+ part list {parts}"),
-        ),
-    ]);
+    steps.extend([drop, create.clone(), parts_list_step(&parts)]);
     let mut choose = step(
         Op::ChooseMissedParts(ChooseMissedParts {
             list: parts.clone(),
@@ -703,15 +680,7 @@ fn repoint(new: &State, create: &Step, view: &str, checked: &[&str]) -> Vec<Step
     // The copies: the view's, then each view downstream from the stage before it.
     let mut copies: Vec<(String, String, String)> = Vec::new(); // (key, stage, into)
     let stage = stage_of(&key);
-    steps.push(step(
-        Op::CreateStage(CreateStage {
-            name: stage.clone(),
-            like: to.to_string(),
-        }),
-        &stage,
-        None,
-        format!("+ stage {stage} (shaped like {to})"),
-    ));
+    steps.push(stage_step(&stage, to));
     let mut copy = populate(view, v, new);
     copy.id = format!("{}:gap", copy.id);
     if let Op::Backfill(b) = &mut copy.op {
@@ -731,15 +700,7 @@ fn repoint(new: &State, create: &Step, view: &str, checked: &[&str]) -> Vec<Step
             }
             let key = format!("{view}_gap_{d}");
             let stage = stage_of(&key);
-            steps.push(step(
-                Op::CreateStage(CreateStage {
-                    name: stage.clone(),
-                    like: dv.to.clone(),
-                }),
-                &stage,
-                None,
-                format!("+ stage {stage} (shaped like {})", dv.to),
-            ));
+            steps.push(stage_step(&stage, &dv.to));
             let mut reading_stage = dv.clone();
             reading_stage.select = dv.select.replace(
                 &format!("{}.{}", quote_ident(&new.database), quote_ident(&table)),
