@@ -113,10 +113,14 @@ pub fn wait_for_inserts(client: &Client, what: &str) -> Result<String, String> {
 pub fn settle(client: &Client, op: &Operation) -> Result<String, String> {
     let (_, source) = pair(op)?;
     let settled = wait_for_inserts(client, &format!("the views reading {source} changed"))?;
+    flush_logs(client)?;
+    Ok(settled)
+}
+
+fn flush_logs(client: &Client) -> Result<(), String> {
     client
         .exec("SYSTEM FLUSH LOGS", None)
-        .map_err(|e| format!("cannot flush the logs (SYSTEM FLUSH LOGS): {e}"))?;
-    Ok(settled)
+        .map_err(|e| format!("cannot flush the logs (SYSTEM FLUSH LOGS): {e}"))
 }
 
 /// Whether an earlier attempt at this EXCHANGE (query ids `<prefix>...`) finished: exchanging
@@ -128,9 +132,7 @@ pub fn already_exchanged(
     prefix: &str,
 ) -> Result<bool, String> {
     let (target, _) = pair(op)?;
-    client
-        .exec("SYSTEM FLUSH LOGS", None)
-        .map_err(|e| format!("cannot flush the logs (SYSTEM FLUSH LOGS): {e}"))?;
+    flush_logs(client)?;
     let body = client
         .read(
             // A front that gives the server its own query ids (tests/chfront) keeps the
