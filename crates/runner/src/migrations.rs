@@ -325,7 +325,8 @@ fn read_state_file(path: &Path) -> Result<Option<(State, String)>, String> {
 }
 
 pub fn parse_plan(text: &str) -> Result<Plan, String> {
-    let plan: Plan = serde_saphyr::from_str(text).map_err(|e| e.to_string())?;
+    let plan: Plan = serde_saphyr::from_str_with_options(text, plan_reader_options(text.len()))
+        .map_err(|e| e.to_string())?;
     if plan.format_version != PLAN_FORMAT_VERSION {
         return Err(format!(
             "plan format version {} is not supported (this chplan reads version {PLAN_FORMAT_VERSION})",
@@ -333,6 +334,24 @@ pub fn parse_plan(text: &str) -> Result<Plan, String> {
         ));
     }
     Ok(plan)
+}
+
+/// The YAML reader's limits for a plan of `len` bytes. The reader's defaults (250,000 nodes)
+/// are a guard for configuration files and refuse plans of more than ~17,000 tables; what the
+/// guard is for still holds here: every node, event and scalar byte costs at least one byte of
+/// input, so counts bounded by the input's length cannot blow up, and anchors and aliases (which
+/// can), never written by `plan_yaml`, stay refused in bulk.
+fn plan_reader_options(len: usize) -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    let room = len.saturating_mul(2).saturating_add(1024);
+    budget.max_nodes = budget.max_nodes.max(room);
+    budget.max_events = budget.max_events.max(room);
+    budget.max_total_scalar_bytes = budget.max_total_scalar_bytes.max(room);
+    budget.max_aliases = 0;
+    budget.max_anchors = 0;
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options
 }
 
 pub fn plan_yaml(plan: &Plan) -> Result<String, String> {
@@ -483,6 +502,35 @@ mod tests {
             to_state: to.digest(),
             operations: vec![],
         }
+    }
+
+    /// A plan of 100,000 tables, the size the reader's default budget refused (issue 14):
+    /// what `plan_yaml` writes, `parse_plan` reads back whole.
+    #[test]
+    fn a_plan_of_any_size_reads_back() {
+        let to = state(&["a"]);
+        let mut big = plan("0001_init", EMPTY_FROM_STATE, &to);
+        big.operations = (0..100_000)
+            .map(|i| crate::artifacts::plan::Operation {
+                id: format!("create-table-t{i:06}"),
+                kind: crate::artifacts::plan::OpKind::CreateTable,
+                objects: vec![format!("t{i:06}")],
+                destructive: false,
+                description: format!("Create table t{i:06}"),
+                backfill: None,
+                sql: format!("CREATE TABLE `shop`.`t{i:06}`\n(\n    `id` UInt64\n)\nENGINE = MergeTree\nORDER BY id"),
+            })
+            .collect();
+        let yaml = plan_yaml(&big).unwrap();
+        assert_eq!(parse_plan(&yaml).unwrap(), big);
+    }
+
+    #[test]
+    fn a_plan_with_aliases_is_refused() {
+        let to = state(&["a"]);
+        let yaml = plan_yaml(&plan("0001_init", EMPTY_FROM_STATE, &to)).unwrap();
+        let aliased = yaml.replacen("database: shop", "database: &d shop\ncluster: *d", 1);
+        assert!(parse_plan(&aliased).is_err(), "{aliased}");
     }
 
     /// Three plans written as the planner writes them: `from_state` is `empty`, then the
