@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 const CRATES: &[(&str, &[&str])] = &[
     (
         "crates/clickhouse/src",
-        &["sqltext", "chtype", "casts", "engines", "sql"],
+        &["sqltext", "databases", "chtype", "casts", "engines", "sql"],
     ),
     (
         "crates/runner/src",

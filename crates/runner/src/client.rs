@@ -219,7 +219,8 @@ pub struct Request<'a> {
     pub database: Option<&'a str>,
     /// Sent as `query_id=`, so the statement can be found in `system.processes`.
     pub query_id: Option<&'a str>,
-    /// Query parameters, bound to `{name:Type}` placeholders by the server.
+    /// Query parameters, bound to `{name:Type}` placeholders by the server: values of
+    /// `String` (and scalar) placeholders, escaped here as the server unescapes them.
     pub params: &'a [(&'a str, &'a str)],
     /// Data after the statement (`INSERT ... FORMAT JSONEachRow` rows); the statement then goes
     /// in the URL.
@@ -334,7 +335,7 @@ impl Client {
             r = r.query("query_id", id);
         }
         for (name, value) in req.params {
-            r = r.query(format!("param_{name}"), *value);
+            r = r.query(format!("param_{name}"), escape_param(value));
         }
         if let Some(user) = &self.endpoint.user {
             r = r.header("X-ClickHouse-User", user);
@@ -370,6 +371,22 @@ impl Client {
         }
         Ok(text)
     }
+}
+
+/// A query parameter's value as the server reads it back: with the escaping of a TSV field
+/// (`deserializeTextEscaped`), which ends the value at a raw tab or newline and turns `\'`
+/// into `'`. Only these three bytes need escaping; everything else stands for itself.
+fn escape_param(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// A reply as text. ClickHouse sends names and strings as the bytes they are, which need

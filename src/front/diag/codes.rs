@@ -51,6 +51,7 @@ codes! {
     UnknownTarget = "E203", "unknown-target", "a materialized view writes into a table that is not declared";
     AmbiguousReference = "E204", "ambiguous-reference", "a logical name matches several declared versions";
     InvalidTarget = "E205", "invalid-target", "a materialized view's target is not a table";
+    ReservedName = "E206", "reserved-name", "a database the server keeps for itself, or an object name the runner uses";
     DependencyCycle = "E301", "dependency-cycle", "objects depend on each other in a cycle";
     UnplannableChange = "E401", "unplannable-change", "a change ClickHouse cannot apply in place, or one a lifecycle forbids";
     UnplannedChanges = "E402", "unplanned-changes", "the schemas differ from the last plan: no plan covers the change";

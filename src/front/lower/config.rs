@@ -6,7 +6,9 @@ use super::node::{Cx, unknown_node};
 use super::table::single_string;
 use crate::front::diag::{Code, Diagnostic, Diagnostics};
 use crate::front::ir::ProjectConfig;
+use crate::front::ir::Spanned;
 use crate::front::source::{FileId, Span};
+use chplan_clickhouse::databases;
 
 const SETTINGS: &[&str] = &["database", "schemas", "migrations", "cluster"];
 
@@ -61,6 +63,7 @@ pub fn lower_config(
         cx.error(d);
         return None;
     };
+    check_database(&mut cx, &database);
     Some(ProjectConfig {
         database: database.value,
         schemas_dir: schemas.map(|s| s.value).unwrap_or_else(|| "schemas".into()),
@@ -69,4 +72,31 @@ pub fn lower_config(
             .unwrap_or_else(|| "migrations".into()),
         cluster: cluster.map(|s| s.value),
     })
+}
+
+/// The database must be one the project can own: named, and not one of the server's own.
+fn check_database(cx: &mut Cx, database: &Spanned<String>) {
+    let name = &database.value;
+    let d = if name.is_empty() {
+        Diagnostic::error(
+            Code::InvalidName,
+            database.span,
+            "the database name is empty",
+        )
+        .label("empty")
+        .help("name the ClickHouse database this project manages, e.g. database shop")
+    } else if databases::is_system_database(name) {
+        Diagnostic::error(
+            Code::ReservedName,
+            database.span,
+            format!(
+                "`{name}` is a database the ClickHouse server keeps for itself; apply would create the tables and the runner's journal among the server's own"
+            ),
+        )
+        .label("the server's database")
+        .help("name a database of the project's own, e.g. database shop")
+    } else {
+        return;
+    };
+    cx.error(d);
 }

@@ -57,8 +57,13 @@ pub fn lower_file(schema: &mut Schema, f: &ParsedFile, diags: &mut Diagnostics) 
     }
 }
 
+/// The runner's own objects start with this (journal, lock, the stages, bridges, retired
+/// versions of exact moves: `chplan_runner::live::to_state::is_runner_table`); the drift check
+/// passes over them, so a declared one would be created over the runner's and never checked.
+const RUNNER_PREFIX: &str = "_chplan_";
+
 /// Object and column names: anything ClickHouse accepts quoted, but no dots (they would read
-/// as `database.table`) and no control characters.
+/// as `database.table`) and no control characters; objects not in the runner's namespace.
 fn check_name(cx: &mut Cx, name: &Spanned<String>, what: &str) {
     let bad = name_problem(&name.value, what == "column");
     if let Some(why) = bad {
@@ -68,6 +73,21 @@ fn check_name(cx: &mut Cx, name: &Spanned<String>, what: &str) {
             format!("{what} name `{}` {why}", name.value.escape_debug()),
         )
         .help("use letters, digits and underscores, e.g. `page_views`");
+        cx.error(d);
+    } else if what != "column" && name.value.starts_with(RUNNER_PREFIX) {
+        let d = Diagnostic::error(
+            Code::ReservedName,
+            name.span,
+            format!(
+                "{what} name `{}` starts with `{RUNNER_PREFIX}`, which the runner keeps for its own tables (`_chplan_journal`, `_chplan_lock`, the stages of exact moves)",
+                name.value.escape_debug()
+            ),
+        )
+        .label("reserved")
+        .help(format!(
+            "rename it, e.g. `{}`",
+            name.value.trim_start_matches('_')
+        ));
         cx.error(d);
     }
 }

@@ -1,6 +1,8 @@
 //! What a piece of ClickHouse SQL names: the tables a SELECT reads (`deps`), the columns an
-//! expression uses (`expr`), the items of a sorting key (`keys`).
+//! expression uses (`expr`), the items of a sorting key (`keys`), a codec list as the server
+//! stores it (`codecs`).
 
+pub mod codecs;
 pub mod deps;
 pub mod expr;
 pub mod keys;

@@ -6,7 +6,9 @@ use std::collections::BTreeSet;
 
 use crate::artifacts::state::{State, TableState};
 use crate::client::Client;
+use chplan_clickhouse::chtype::ColumnType;
 use chplan_clickhouse::engines;
+use chplan_clickhouse::sql::codecs::stored_codec;
 
 use super::canonical::{canonicalise, strip_database};
 use chplan_clickhouse::sql::tokens::{Kind, split_top_level, tokens};
@@ -22,8 +24,6 @@ enum Form {
     Ttl,
     /// A setting's value (`1` and `true` are the same).
     Setting,
-    /// The inside of `CODEC(...)`; compared here, not by the server.
-    Codec,
 }
 
 fn wrap(form: Form, text: &str) -> Option<String> {
@@ -31,7 +31,6 @@ fn wrap(form: Form, text: &str) -> Option<String> {
         Form::Expr | Form::Setting => Some(format!("SELECT {text}")),
         Form::Query => Some(text.trim().to_owned()),
         Form::Ttl => Some(format!("ALTER TABLE t MODIFY TTL {text}")),
-        Form::Codec => None,
     }
 }
 
@@ -66,7 +65,6 @@ fn same(form: Form, e: &str, l: &str, canon: impl Fn(&str) -> Option<String>) ->
         return true;
     }
     match form {
-        Form::Codec => same_codec(e, l),
         Form::Setting if bool_value(e).is_some() && bool_value(e) == bool_value(l) => true,
         _ => matches!((canon(e), canon(l)), (Some(a), Some(b)) if a == b),
     }
@@ -80,20 +78,22 @@ fn bool_value(v: &str) -> Option<bool> {
     }
 }
 
-/// `ZSTD` as declared is `ZSTD(1)` as stored: the server fills in a codec's default
-/// parameters, so a bare name matches any parameters.
-fn same_codec(e: &str, l: &str) -> bool {
+/// Whether the declared codec list `e` is what the server stores as `l` on a column of type
+/// `ty`: `ZSTD` is stored as `ZSTD(1)`, `Delta` on a UInt64 as `Delta(8)`, so `ZSTD` declared
+/// is not `ZSTD(22)` live. Where the stored form cannot be told (a codec or a type
+/// `stored_codec` does not know), a name declared without parameters matches any.
+fn same_codec(e: &str, l: &str, ty: &ColumnType) -> bool {
+    if e.trim() == l.trim() {
+        return true;
+    }
+    if let Some(stored) = ty.known().and_then(|t| stored_codec(e, t)) {
+        return stored == l.trim();
+    }
     let (e, l) = (split_top_level(e), split_top_level(l));
     e.len() == l.len()
         && e.iter().zip(&l).all(|(a, b)| {
-            let name = |s: &str| {
-                s.split('(')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase()
-            };
-            a.eq_ignore_ascii_case(b) || (!a.contains('(') && name(a) == name(b))
+            let name = |s: &str| s.split('(').next().unwrap_or("").trim().to_owned();
+            a == b || (!a.contains('(') && name(a) == name(b))
         })
 }
 
@@ -204,7 +204,11 @@ fn table(e: &TableState, l: &mut TableState, same: &mut dyn FnMut(Form, &str, &s
         {
             text(Form::Expr, &ed.expr, &mut ld.expr, same);
         }
-        opt(Form::Codec, &ec.codec, &mut lc.codec, same);
+        if let (Some(e), Some(l)) = (&ec.codec, lc.codec.as_mut())
+            && same_codec(e, l, &lc.data_type)
+        {
+            e.clone_into(l);
+        }
         opt(Form::Expr, &ec.ttl, &mut lc.ttl, same);
     }
     for ei in &e.indexes {
@@ -239,12 +243,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codecs_with_default_parameters_match() {
-        assert!(same_codec("Delta, ZSTD", "Delta(4), ZSTD(1)"));
-        assert!(same_codec("ZSTD(1)", "ZSTD(1)"));
-        assert!(!same_codec("ZSTD(3)", "ZSTD(1)"));
-        assert!(!same_codec("ZSTD", "LZ4"));
-        assert!(!same_codec("Delta, ZSTD", "ZSTD(1)"));
+    fn codecs_match_as_the_server_stores_them() {
+        let t = |s: &str| ColumnType::parse(s);
+        assert!(same_codec("Delta, ZSTD", "Delta(4), ZSTD(1)", &t("UInt32")));
+        assert!(!same_codec(
+            "Delta, ZSTD",
+            "Delta(8), ZSTD(1)",
+            &t("UInt32")
+        ));
+        assert!(same_codec("ZSTD(1)", "ZSTD(1)", &t("String")));
+        assert!(!same_codec("ZSTD", "ZSTD(22)", &t("String")));
+        assert!(!same_codec("ZSTD(3)", "ZSTD(1)", &t("String")));
+        assert!(!same_codec("ZSTD", "LZ4", &t("String")));
+        assert!(!same_codec("Delta, ZSTD", "ZSTD(1)", &t("UInt32")));
+        // A type whose streams are not known: a bare name still matches its filled-in form.
+        assert!(same_codec("ZSTD", "ZSTD(1)", &t("JSON")));
+        assert!(!same_codec("ZSTD", "LZ4", &t("JSON")));
     }
 
     #[test]

@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use crate::client::Client;
-use chplan_clickhouse::sqltext::quote_string;
 
 /// Removes the qualification by the project's own database (`db.t`, `` `db`.t ``) so a view
 /// the server qualified compares equal to one the state wrote either way.
@@ -65,18 +64,14 @@ fn canonicalise_batch(
     queries: &[&str],
 ) -> Result<BTreeMap<String, String>, String> {
     let mut out = BTreeMap::new();
-    // The texts travel as one Array(String) query parameter, never inside the SQL.
-    let array = format!(
-        "[{}]",
-        queries
-            .iter()
-            .map(|q| quote_string(q))
-            .collect::<Vec<_>>()
-            .join(",")
-    );
+    // The texts travel as one query parameter, never inside the SQL: a JSON array in a String
+    // parameter, as the client escapes String values for the server (an `Array(String)`
+    // parameter would be read as a quoted literal, without that unescaping).
+    let array = serde_json::to_string(queries).unwrap_or_default();
     let rows = client
         .read_rows(
-            "SELECT arrayMap(q -> formatQuerySingleLineOrNull(q), {queries:Array(String)}) AS r",
+            "SELECT arrayMap(q -> formatQuerySingleLineOrNull(q), \
+             JSONExtract({queries:String}, 'Array(String)')) AS r",
             &[("queries", &array)],
         )
         .map_err(|e| format!("cannot canonicalise expressions on the server: {e}"))?;
