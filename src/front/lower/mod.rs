@@ -14,6 +14,7 @@ use kdl::{KdlDocument, KdlNode};
 use crate::front::diag::{Code, Diagnostic, Diagnostics};
 use crate::front::ir::{Schema, Spanned, Version};
 use crate::front::source::FileId;
+use chplan_runner::artifacts::RUNNER_PREFIX;
 use node::{Cx, unknown_node};
 
 const TOP_LEVEL: &[&str] = &["table", "view", "materialized-view"];
@@ -57,13 +58,9 @@ pub fn lower_file(schema: &mut Schema, f: &ParsedFile, diags: &mut Diagnostics) 
     }
 }
 
-/// The runner's own objects start with this (journal, lock, the stages, bridges, retired
-/// versions of exact moves: `chplan_runner::live::to_state::is_runner_table`); the drift check
-/// passes over them, so a declared one would be created over the runner's and never checked.
-const RUNNER_PREFIX: &str = "_chplan_";
-
 /// Object and column names: anything ClickHouse accepts quoted, but no dots (they would read
-/// as `database.table`) and no control characters; objects not in the runner's namespace.
+/// as `database.table`) and no control characters; objects not in the runner's namespace (a
+/// declared `_chplan_*` would be created over the runner's table and never drift-checked).
 fn check_name(cx: &mut Cx, name: &Spanned<String>, what: &str) {
     let bad = name_problem(&name.value, what == "column");
     if let Some(why) = bad {

@@ -9,6 +9,11 @@ pub mod state;
 
 use sha2::{Digest, Sha256};
 
+/// Every table the runner makes for itself starts with this (journal, lock, the stages,
+/// bridges and retired versions of exact moves): the drift check passes over such names, and
+/// no schema may declare one.
+pub const RUNNER_PREFIX: &str = "_chplan_";
+
 /// `sha256:` and the hex digest. The function is pinned: digests are stored in artifacts.
 pub fn digest(bytes: &[u8]) -> String {
     let hash = Sha256::digest(bytes);

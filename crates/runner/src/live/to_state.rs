@@ -34,7 +34,7 @@ pub fn is_server_default(key: &str, value: &str) -> bool {
 
 /// The runner's own tables, never part of a schema.
 pub fn is_runner_table(name: &str) -> bool {
-    name.starts_with("_chplan_")
+    name.starts_with(crate::artifacts::RUNNER_PREFIX)
 }
 
 pub fn to_state(
