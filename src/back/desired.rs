@@ -11,7 +11,7 @@ use chplan_clickhouse::chtype::ColumnType;
 use chplan_clickhouse::engines;
 use chplan_clickhouse::sql::deps as sqldeps;
 use chplan_clickhouse::sql::keys::key_items;
-use chplan_clickhouse::sqltext::{quote_ident, quote_string};
+use chplan_clickhouse::sqltext::{back_quote_if_need, quote_ident, quote_string};
 use chplan_runner::artifacts::state::{
     ColumnState, ConstraintKindState, ConstraintState, DefaultKindState, DefaultState, EngineState,
     IndexState, LifecycleState, MaterializedViewState, ProjectionState, State, TableState,
@@ -150,9 +150,16 @@ pub fn unqualify(database: &str, select: &str) -> String {
 }
 
 fn table(config: &ProjectConfig, t: &Table) -> TableState {
+    // A key argument that is exactly a column's name is that column, however odd the name
+    // (`order-by "c`ol"`), written as the server writes it; anything else is expressions.
     let exprs = |list: &[Text]| -> Vec<String> {
         list.iter()
-            .flat_map(|e| key_items(&e.value).into_iter().map(|(n, _)| n))
+            .flat_map(
+                |e| match t.columns.iter().any(|c| c.name.value == e.value) {
+                    true => vec![back_quote_if_need(&e.value)],
+                    false => key_items(&e.value).into_iter().map(|(n, _)| n).collect(),
+                },
+            )
             .collect()
     };
     TableState {

@@ -52,6 +52,8 @@ impl Text {
 pub struct ProjectConfig {
     pub database: String,
     pub schemas_dir: String,
+    /// Where chplan.kdl sets `schemas`; `None` when it is the default.
+    pub schemas_span: Option<Span>,
     pub migrations_dir: String,
     pub cluster: Option<String>,
 }

@@ -5,6 +5,7 @@ pub mod compile;
 pub mod diag;
 pub mod graph;
 pub mod ir;
+pub mod kdl_depth;
 pub mod kdl_values;
 pub mod kdlfast;
 pub mod lower;

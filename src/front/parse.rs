@@ -12,6 +12,21 @@ pub fn parse(file: FileId, text: &str, diags: &mut Diagnostics) -> Option<KdlDoc
     if let Some(doc) = crate::front::kdlfast::parse(text) {
         return Some(doc);
     }
+    if let Some(at) = crate::front::kdl_depth::too_deep(text) {
+        diags.push(
+            Diagnostic::error(
+                Code::KdlSyntax,
+                Span::new(file, at, at + 1),
+                format!(
+                    "child blocks nested more than {} levels deep",
+                    crate::front::kdl_depth::MAX_DEPTH
+                ),
+            )
+            .label("this block is too deep")
+            .help("no schema needs this many levels: close the blocks above it (a `}` may be missing)"),
+        );
+        return None;
+    }
     match parse_with_crate(text) {
         Ok(doc) => Some(doc),
         Err(err) => {

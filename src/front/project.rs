@@ -7,7 +7,7 @@ use crate::front::diag::{Code, Diagnostic, Diagnostics};
 use crate::front::ir::ProjectConfig;
 use crate::front::lower;
 use crate::front::parse::parse;
-use crate::front::source::{FileId, SourceFile, SourceMap};
+use crate::front::source::{FileId, SourceFile, SourceMap, Span};
 
 pub const CONFIG_FILE: &str = "chplan.kdl";
 
@@ -55,13 +55,12 @@ pub fn load(root: &Path, diags: &mut Diagnostics) -> Project {
     let schema_dir = root.join(&config.schemas_dir);
     let mut paths = Vec::new();
     if let Err(e) = collect_kdl(&schema_dir, &mut paths) {
-        diags.push(
-            Diagnostic::unplaced(
-                Code::Io,
-                format!("cannot read schema directory `{}`: {e}", config.schemas_dir),
-            )
-            .help("create it, or point `schemas` in chplan.kdl at the right directory"),
-        );
+        let message = format!("cannot read schema directory `{}`: {e}", config.schemas_dir);
+        let d = match config.schemas_span {
+            Some(span) => Diagnostic::error(Code::Io, span, message).label("set here"),
+            None => Diagnostic::unplaced(Code::Io, message),
+        };
+        diags.push(d.help("create it, or point `schemas` in chplan.kdl at the right directory"));
         return project;
     }
     if paths.is_empty() {
@@ -78,8 +77,8 @@ pub fn load(root: &Path, diags: &mut Diagnostics) -> Project {
     paths.sort();
     for path in paths {
         let name = display_name(root, &path);
-        match fs::read_to_string(&path) {
-            Ok(text) => {
+        match fs::read(&path).map(String::from_utf8) {
+            Ok(Ok(text)) => {
                 let id = project.sources.add(SourceFile {
                     name,
                     path: path.clone(),
@@ -87,6 +86,7 @@ pub fn load(root: &Path, diags: &mut Diagnostics) -> Project {
                 });
                 project.schema_files.push(id);
             }
+            Ok(Err(e)) => not_utf8(&mut project.sources, name, path, &e, diags),
             Err(e) => diags.push(Diagnostic::unplaced(
                 Code::Io,
                 format!("cannot read {name}: {e}"),
@@ -94,6 +94,33 @@ pub fn load(root: &Path, diags: &mut Diagnostics) -> Project {
         }
     }
     project
+}
+
+/// A file that is not UTF-8 is not parsed, but it is shown: its text (with U+FFFD for the bad
+/// bytes) joins the source map so the diagnostic names the file, line and column of the first
+/// bad byte.
+fn not_utf8(
+    sources: &mut SourceMap,
+    name: String,
+    path: PathBuf,
+    e: &std::string::FromUtf8Error,
+    diags: &mut Diagnostics,
+) {
+    let at = e.utf8_error().valid_up_to();
+    let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+    let byte = e.as_bytes()[at];
+    let message = format!("{name} is not UTF-8 text (byte 0x{byte:02X} at offset {at})");
+    let id = sources.add(SourceFile { name, path, text });
+    // The span covers the replacement character that stands for the bad bytes.
+    diags.push(
+        Diagnostic::error(
+            Code::Io,
+            Span::new(id, at, at + '\u{FFFD}'.len_utf8()),
+            message,
+        )
+        .label("not UTF-8")
+        .help("save the file as UTF-8 (KDL files must be UTF-8)"),
+    );
 }
 
 fn collect_kdl(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {

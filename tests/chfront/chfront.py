@@ -403,8 +403,14 @@ class Handler(BaseHTTPRequestHandler):
         return body
 
     def credentials(self, params):
-        user = self.headers.get("X-ClickHouse-User")
-        password = self.headers.get("X-ClickHouse-Key")
+        # http.server decodes header bytes as Latin-1; ClickHouse compares the raw bytes, which
+        # for a UTF-8 password are its UTF-8 encoding.
+        def raw(name):
+            value = self.headers.get(name)
+            return None if value is None else value.encode("latin-1").decode("utf-8", "replace")
+
+        user = raw("X-ClickHouse-User")
+        password = raw("X-ClickHouse-Key")
         auth = self.headers.get("Authorization", "")
         if auth.lower().startswith("basic "):
             try:

@@ -1,6 +1,8 @@
 //! Quoting identifiers and string literals for ClickHouse SQL. Every identifier and literal
 //! chplan writes into SQL goes through here (and through the template filters built on it).
 
+use std::fmt::{self, Write};
+
 /// A backtick-quoted identifier; backticks and backslashes inside are escaped.
 pub fn quote_ident(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 2);
@@ -36,6 +38,55 @@ pub fn quote_string(s: &str) -> String {
     }
     out.push('\'');
     out
+}
+
+/// ClickHouse's `backQuoteIfNeed`, as the server writes a name inside an expression it prints
+/// (`system.tables.sorting_key`, a tuple's element names): plain when a valid identifier,
+/// else backquoted with its escapes.
+pub fn back_quote_if_need(name: &str) -> String {
+    if is_plain_identifier(name) {
+        return name.to_string();
+    }
+    let mut out = String::with_capacity(name.len() + 2);
+    let _ = write_quoted(&mut out, name, '`');
+    out
+}
+
+/// Keywords that ClickHouse 26.9 quotes even where an identifier is expected (found by asking
+/// chDB for a tuple with ~100 keyword-named elements; the other keywords print bare).
+const QUOTED_KEYWORDS: &[&str] = &[
+    "all", "distinct", "false", "from", "null", "select", "table", "true", "values",
+];
+
+pub fn is_plain_identifier(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && (b[0].is_ascii_alphabetic() || b[0] == b'_')
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        && !QUOTED_KEYWORDS.iter().any(|k| s.eq_ignore_ascii_case(k))
+}
+
+/// ClickHouse's `writeAnyQuotedString`: backslash escapes for the quote, backslash and a few
+/// control characters; everything else raw.
+pub fn write_quoted(f: &mut impl Write, s: &str, quote: char) -> fmt::Result {
+    f.write_char(quote)?;
+    for c in s.chars() {
+        match c {
+            '\u{8}' => f.write_str("\\b")?,
+            '\u{c}' => f.write_str("\\f")?,
+            '\n' => f.write_str("\\n")?,
+            '\r' => f.write_str("\\r")?,
+            '\t' => f.write_str("\\t")?,
+            '\0' => f.write_str("\\0")?,
+            '\\' => f.write_str("\\\\")?,
+            c if c == quote => {
+                f.write_char('\\')?;
+                f.write_char(c)?;
+            }
+            c => f.write_char(c)?,
+        }
+    }
+    f.write_char(quote)
 }
 
 /// The identifier an SQL name token stands for: a plain word (`updated_at`), or a name in

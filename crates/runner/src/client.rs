@@ -66,10 +66,21 @@ impl Endpoint {
         if host.is_empty() {
             return Err(format!("`{}` names no host", mask_url(url)));
         }
+        let decode = |part: &str, what: &str| {
+            percent_decode(part).ok_or_else(|| {
+                format!(
+                    "`{}`: the {what} in the URL is not valid percent-encoding \
+                     (write `%40` for `@`, `%3A` for `:`, `%2F` for `/`, `%25` for `%`)",
+                    mask_url(url)
+                )
+            })
+        };
         let (url_user, url_password) = match userinfo {
             Some(u) => match u.split_once(':') {
-                Some((name, pass)) => (Some(name.to_owned()), Some(pass.to_owned())),
-                None => (Some(u.to_owned()), None),
+                Some((name, pass)) => {
+                    (Some(decode(name, "user")?), Some(decode(pass, "password")?))
+                }
+                None => (Some(decode(u, "user")?), None),
             },
             None => (None, None),
         };
@@ -91,6 +102,29 @@ impl Endpoint {
             (None, None) => self.base.clone(),
         }
     }
+}
+
+/// `%XX` sequences to the bytes they stand for, as URLs carry user information (RFC 3986
+/// 3.2.1): a password with `@`, `:`, `/` or `#` can only be given that way. `None` for a
+/// broken `%` sequence or bytes that are not UTF-8.
+fn percent_decode(s: &str) -> Option<String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            let hex = s.get(i + 1..i + 3)?;
+            if !hex.bytes().all(|c| c.is_ascii_hexdigit()) {
+                return None;
+            }
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 /// A URL with any password replaced by `***`, for messages about URLs that did not parse.
@@ -145,7 +179,7 @@ impl fmt::Display for ClientError {
                 Some(name) => write!(f, "ClickHouse error {code} ({name}): {message}"),
                 None => write!(f, "ClickHouse error {code}: {message}"),
             },
-            ClientError::Transport(e) => write!(f, "network error: {e}"),
+            ClientError::Transport(e) => write!(f, "{e}"),
         }
     }
 }
@@ -350,7 +384,7 @@ impl Client {
             }
             None => sql.to_owned(),
         };
-        let mut resp = r.send(body).map_err(transport)?;
+        let mut resp = r.send(body).map_err(|e| self.transport(&e))?;
         let status = resp.status().as_u16();
         let header_code = resp
             .headers()
@@ -362,7 +396,7 @@ impl Client {
             .with_config()
             .limit(BODY_LIMIT)
             .read_to_vec()
-            .map_err(transport)?;
+            .map_err(|e| self.transport(&e))?;
         let text = body_text(bytes);
         // A statement can fail after the 200 header was sent (an exception while streaming);
         // ClickHouse then sets the exception-code header or appends the exception to the body.
@@ -396,8 +430,24 @@ fn body_text(bytes: Vec<u8>) -> String {
     String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-fn transport(e: ureq::Error) -> ClientError {
-    ClientError::Transport(e.to_string())
+impl Client {
+    /// A network failure as a sentence that names the server and what went wrong with it, so
+    /// `cannot read the journal: …` says what could not be reached.
+    fn transport(&self, e: &ureq::Error) -> ClientError {
+        let url = self.endpoint.display_url();
+        let what = match e {
+            ureq::Error::HostNotFound => format!("the host of {url} was not found"),
+            ureq::Error::ConnectionFailed => format!("cannot connect to ClickHouse at {url}"),
+            ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+                format!(
+                    "cannot connect to ClickHouse at {url} (connection refused: is the server running, and is the port right?)"
+                )
+            }
+            ureq::Error::Timeout(_) => format!("ClickHouse at {url} did not answer in time"),
+            _ => format!("the connection to ClickHouse at {url} failed"),
+        };
+        ClientError::Transport(format!("{what}: {e}"))
+    }
 }
 
 #[cfg(test)]
@@ -464,5 +514,34 @@ mod tests {
             "even unusable URLs are masked"
         );
         assert!(Endpoint::parse("ftp://a:b@c", None, None).is_err_and(|m| !m.contains(":b@")));
+    }
+
+    #[test]
+    fn url_credentials_are_percent_decoded() {
+        let e = Endpoint::parse(
+            "http://de%70loy:S3cr3t%21%40%3A%2F%23%25%C3%A9@host:8123",
+            None,
+            None,
+        )
+        .unwrap();
+        assert_eq!(e.user.as_deref(), Some("deploy"));
+        assert_eq!(e.password.as_deref(), Some("S3cr3t!@:/#%é"));
+        assert_eq!(e.base, "http://host:8123");
+        // `@` left raw in the password still splits at the last `@`.
+        let e = Endpoint::parse("http://u:a@b@host", None, None).unwrap();
+        assert_eq!(e.password.as_deref(), Some("a@b"));
+        for broken in [
+            "http://u:50%@h",
+            "http://u:%zz@h",
+            "http://u:%FF@h",
+            "http://%4@h",
+        ] {
+            let err = Endpoint::parse(broken, None, None).unwrap_err();
+            assert!(err.contains("percent-encoding"), "{broken}: {err}");
+            assert!(
+                !err.contains("%zz") && !err.contains("50%"),
+                "password shown: {err}"
+            );
+        }
     }
 }

@@ -4,9 +4,9 @@
 //! U+2028/2029, VT, FF) make every function return `None`, which sends the caller to the `kdl`
 //! crate: they are rare in real schemas and each would need its own equivalence proof.
 
-/// Deeper child blocks than this go to the `kdl` crate, so hostile input cannot overflow our
-/// stack through recursion.
-const MAX_DEPTH: usize = 64;
+/// Deeper child blocks than this are not parsed here, so hostile input cannot overflow our
+/// stack through recursion; `front::parse` then refuses the file (`front::kdl_depth`).
+use crate::front::kdl_depth::MAX_DEPTH;
 
 pub(super) struct Cursor<'a> {
     pub(super) src: &'a str,

@@ -66,6 +66,7 @@ pub fn lower_config(
     check_database(&mut cx, &database);
     Some(ProjectConfig {
         database: database.value,
+        schemas_span: schemas.as_ref().map(|s| s.span),
         schemas_dir: schemas.map(|s| s.value).unwrap_or_else(|| "schemas".into()),
         migrations_dir: migrations
             .map(|s| s.value)

@@ -1,6 +1,8 @@
 //! Canonical rendering, byte for byte what ClickHouse prints in `system.columns.type`.
 
 use super::{AggregateFunction, DataType, JsonParams};
+use crate::sqltext::is_plain_identifier;
+pub(crate) use crate::sqltext::write_quoted;
 use std::fmt::{self, Display, Formatter, Write};
 
 impl Display for DataType {
@@ -160,41 +162,4 @@ pub(crate) fn write_ident(f: &mut impl Write, name: &str) -> fmt::Result {
     } else {
         write_quoted(f, name, '`')
     }
-}
-
-/// Keywords that ClickHouse 26.9 quotes even where an identifier is expected (found by asking
-/// chDB for a tuple with ~100 keyword-named elements; the other keywords print bare).
-const QUOTED_KEYWORDS: &[&str] = &[
-    "all", "distinct", "false", "from", "null", "select", "table", "true", "values",
-];
-
-fn is_plain_identifier(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty()
-        && (b[0].is_ascii_alphabetic() || b[0] == b'_')
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
-        && !QUOTED_KEYWORDS.iter().any(|k| s.eq_ignore_ascii_case(k))
-}
-
-/// ClickHouse's `writeAnyQuotedString`: backslash escapes for the quote, backslash and a few
-/// control characters; everything else raw.
-pub(crate) fn write_quoted(f: &mut impl Write, s: &str, quote: char) -> fmt::Result {
-    f.write_char(quote)?;
-    for c in s.chars() {
-        match c {
-            '\u{8}' => f.write_str("\\b")?,
-            '\u{c}' => f.write_str("\\f")?,
-            '\n' => f.write_str("\\n")?,
-            '\r' => f.write_str("\\r")?,
-            '\t' => f.write_str("\\t")?,
-            '\0' => f.write_str("\\0")?,
-            '\\' => f.write_str("\\\\")?,
-            c if c == quote => {
-                f.write_char('\\')?;
-                f.write_char(c)?;
-            }
-            c => f.write_char(c)?,
-        }
-    }
-    f.write_char(quote)
 }
