@@ -291,3 +291,60 @@ fn a_recorded_start_state_is_the_start_and_is_checked() {
         "{out}"
     );
 }
+
+/// A history `check` verified clean is recorded by its bytes (`.chplan/cache/`, ignored by
+/// git) and not parsed again; a schema change, an edited and resealed plan, or a tampered file
+/// is still found on the next check.
+#[test]
+fn a_verified_history_is_recorded_and_every_change_is_still_found() {
+    let (tmp, dir) = three_plans();
+    let p = tmp.path();
+    let cache = p.join(".chplan/cache/verified-migrations");
+    let recorded = fs::read_to_string(&cache).unwrap();
+    assert_eq!(
+        recorded.lines().count(),
+        2,
+        "history and sources: {recorded}"
+    );
+    assert_eq!(
+        fs::read_to_string(p.join(".chplan/.gitignore"))
+            .unwrap()
+            .lines()
+            .last(),
+        Some("*")
+    );
+    ok(p, &["check", "--deny-warnings"]);
+    assert_eq!(
+        fs::read_to_string(&cache).unwrap(),
+        recorded,
+        "same history, same record"
+    );
+
+    tmp.write(
+        "events.kdl",
+        &format!(
+            "{}    column more UInt8\n}}\n",
+            &SCHEMAS[0][..SCHEMAS[0].len() - 2]
+        ),
+    );
+    let out = fails(p, &["check"]);
+    assert!(out.contains("E402") && out.contains("more"), "{out}");
+    tmp.write("events.kdl", SCHEMAS[2]);
+    ok(p, &["check", "--deny-warnings"]);
+
+    let ids = dir.plan_ids().unwrap();
+    edit_plan(
+        p,
+        &dir,
+        &ids[1],
+        "from_state",
+        &format!("sha256:{}", "0".repeat(64)),
+    );
+    let out = fails(p, &["check"]);
+    assert!(out.contains("E407"), "{out}");
+    assert_eq!(
+        fs::read_to_string(&cache).unwrap(),
+        recorded,
+        "a history with problems is not recorded"
+    );
+}

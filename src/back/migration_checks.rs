@@ -4,15 +4,15 @@
 //! its start.json), and no schema change is left unplanned.
 
 use std::fs;
-use std::path::Path;
 
-use crate::back::planner;
+use crate::back::verified_history::VerifiedHistory;
+use crate::back::{desired, planner};
 use crate::front::compile::Compilation;
 use crate::front::diag::{Code, Diagnostic, Diagnostics};
-use chplan_runner::artifacts::digest;
 use chplan_runner::artifacts::plan::Plan;
 use chplan_runner::migrations::{
-    EMPTY_FROM_STATE, MigrationDir, START_FILE, STATE_FILE, UP_FILE, changed_files, up_sql,
+    EMPTY_FROM_STATE, MigrationDir, START_FILE, STATE_FILE, UP_FILE, changed_files, file_digest,
+    up_sql,
 };
 
 pub fn check(c: &Compilation, diags: &mut Diagnostics) {
@@ -27,22 +27,67 @@ pub fn check(c: &Compilation, diags: &mut Diagnostics) {
     // Messages name files relative to the project, as diagnostics do everywhere else.
     let root = dir.root.display().to_string();
     let relative = |e: String| e.replace(&root, &config.migrations_dir);
-    check_sealed(&dir, &config.migrations_dir, &relative, diags);
-    check_plans(&dir, &config.migrations_dir, &relative, diags);
+    // The files are hashed once; a sealed history verified clean before, byte for byte, is
+    // not parsed again (`verified_history`).
+    let sum = dir.compute_sum();
+    let sealed = check_sealed(&dir, &sum, &config.migrations_dir, &relative, diags);
+    let record = match (&sum, sealed) {
+        (Ok(sum), true) => VerifiedHistory::new(&c.project.root, sum, &c.project.sources),
+        _ => None,
+    };
+    let mut verified = record
+        .as_ref()
+        .is_some_and(VerifiedHistory::history_verified);
+    if !verified {
+        let mut found = Diagnostics::default();
+        check_plans(&dir, &config.migrations_dir, &relative, &mut found);
+        verified = sealed && found.is_empty();
+        diags.extend(found);
+        if let (true, Some(record)) = (verified, &record) {
+            record.record_history();
+        }
+    }
+    if verified
+        && record
+            .as_ref()
+            .is_some_and(VerifiedHistory::sources_planned)
+    {
+        return;
+    }
+    // Of a verified history, the root state.json is the state the newest plan ends at: when
+    // the schemas give exactly that state, nothing is unplanned and no state is parsed.
+    let root_digest = sum.as_deref().ok().and_then(root_state_digest);
+    if let (true, Some(root_digest)) = (verified, root_digest)
+        && desired::build(config, &c.schema, &c.resolved).digest() == root_digest
+    {
+        if let Some(record) = &record {
+            record.record_planned();
+        }
+        return;
+    }
     check_unplanned(c, &relative, diags);
 }
 
-/// chplan.sum is there and matches every file it seals.
+/// The digest `chplan.sum` lists for the root state.json.
+fn root_state_digest(sum: &str) -> Option<&str> {
+    sum.lines()
+        .find_map(|l| l.strip_prefix(STATE_FILE)?.strip_prefix(' '))
+}
+
+/// chplan.sum is there and matches every file it seals (`actual`, computed from the files);
+/// whether it does.
 fn check_sealed(
     dir: &MigrationDir,
+    actual: &Result<String, String>,
     m: &str,
     relative: &dyn Fn(String) -> String,
     diags: &mut Diagnostics,
-) {
+) -> bool {
     let shown = |f: &str| format!("{m}/{f}");
-    match (dir.read_sum(), dir.compute_sum()) {
-        (Ok(Some(recorded)), Ok(actual)) if recorded != actual => {
-            let changed = changed_files(&recorded, &actual);
+    match (dir.read_sum(), actual) {
+        (Ok(Some(recorded)), Ok(actual)) if recorded == *actual => return true,
+        (Ok(Some(recorded)), Ok(actual)) => {
+            let changed = changed_files(&recorded, actual);
             diags.push(
                 Diagnostic::unplaced(
                     Code::MigrationsTampered,
@@ -62,11 +107,16 @@ fn check_sealed(
             )
             .help("run `chplan reseal` to seal the reviewed migration files"),
         ),
-        (Err(e), _) | (_, Err(e)) => {
-            diags.push(Diagnostic::unplaced(Code::InvalidMigrations, relative(e)));
+        (Err(e), _) => diags.push(Diagnostic::unplaced(Code::InvalidMigrations, relative(e))),
+        (_, Err(e)) => {
+            diags.push(Diagnostic::unplaced(
+                Code::InvalidMigrations,
+                relative(e.clone()),
+            ));
         }
         _ => {}
     }
+    false
 }
 
 /// Every plan reads, starts where the one before it ends, keeps its end state, and has the
@@ -219,15 +269,6 @@ fn check_plan_start(
         },
     };
     diags.push(Diagnostic::unplaced(Code::PlanStateMismatch, message).help(help));
-}
-
-/// The digest of a file's bytes; `None` when it does not exist.
-fn file_digest(path: &Path) -> Result<Option<String>, String> {
-    match fs::read(path) {
-        Ok(bytes) => Ok(Some(digest(&bytes))),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
-    }
 }
 
 /// The plan's state.json is there, readable, and the state the plan ends at (its digest is

@@ -14,6 +14,7 @@ pub mod planner;
 pub mod render;
 pub mod select_columns;
 pub mod steps;
+pub mod verified_history;
 pub mod versions;
 
 pub use order::topological;

@@ -307,16 +307,9 @@ fn apply(
 /// The session's migration directory: `.chplan/dev/<database>/` in the project, which ignores
 /// itself in git. Its plans and the database's journal say what a killed `dev` left undone.
 pub fn dev_dir(root: &Path, database: &str) -> Result<MigrationDir, String> {
-    let base = root.join(".chplan");
+    let base = crate::front::project::local_dir(root)?;
     std::fs::create_dir_all(base.join("dev"))
         .map_err(|e| format!("cannot create {}: {e}", base.display()))?;
-    let ignore = base.join(".gitignore");
-    if !ignore.exists() {
-        write_atomic(
-            &ignore,
-            b"# chplan dev's own plans: local, never committed\n*\n",
-        )?;
-    }
     Ok(MigrationDir::new(base.join("dev").join(database)))
 }
 

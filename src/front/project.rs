@@ -123,6 +123,23 @@ fn not_utf8(
     );
 }
 
+/// The project's local directory (`.chplan/`: `dev`'s plans, caches), never committed.
+pub const LOCAL_DIR: &str = ".chplan";
+
+/// `.chplan/` in the project `root`, created with a `.gitignore` that keeps it out of git.
+pub fn local_dir(root: &Path) -> Result<PathBuf, String> {
+    let base = root.join(LOCAL_DIR);
+    fs::create_dir_all(&base).map_err(|e| format!("cannot create {}: {e}", base.display()))?;
+    let ignore = base.join(".gitignore");
+    if !ignore.exists() {
+        chplan_runner::migrations::write_atomic(
+            &ignore,
+            b"# chplan's local files (dev plans, caches): never committed\n*\n",
+        )?;
+    }
+    Ok(base)
+}
+
 fn collect_kdl(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in fs::read_dir(dir)? {
         let entry = entry?;

@@ -239,12 +239,12 @@ impl MigrationDir {
         let mut body = String::new();
         for f in files {
             let path = self.root.join(&f);
-            let bytes = match fs::read(&path) {
-                Ok(b) => b,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+            let file_digest = match file_digest(&path) {
+                Ok(Some(d)) => d,
+                Ok(None) => continue,
+                Err(e) => return Err(e),
             };
-            body.push_str(&format!("{f} {}\n", digest(&bytes)));
+            body.push_str(&format!("{f} {file_digest}\n"));
         }
         Ok(format!("sum {}\n{body}", digest(body.as_bytes())))
     }
@@ -311,6 +311,19 @@ impl MigrationDir {
             Err(e) => Err(e.to_string()),
         }
     }
+}
+
+/// The digest of a file's bytes, read in pieces (a history's files are tens of MB); `None`
+/// when it does not exist.
+pub fn file_digest(path: &Path) -> Result<Option<String>, String> {
+    let mut file = match fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    let mut d = crate::artifacts::Digester::default();
+    std::io::copy(&mut file, &mut d).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(Some(d.finish()))
 }
 
 /// A state.json and the digest of its bytes; `None` when there is no such file.

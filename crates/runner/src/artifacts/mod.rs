@@ -16,11 +16,34 @@ pub const RUNNER_PREFIX: &str = "_chplan_";
 
 /// `sha256:` and the hex digest. The function is pinned: digests are stored in artifacts.
 pub fn digest(bytes: &[u8]) -> String {
-    let hash = Sha256::digest(bytes);
-    let mut out = String::with_capacity(7 + 64);
-    out.push_str("sha256:");
-    for b in hash.iter() {
-        out.push_str(&format!("{b:02x}"));
+    let mut d = Digester::default();
+    d.0.update(bytes);
+    d.finish()
+}
+
+/// A `digest` of bytes written in pieces, so a big artifact's digest needs no copy of it.
+#[derive(Default)]
+pub struct Digester(Sha256);
+
+impl Digester {
+    pub fn finish(self) -> String {
+        let hash = self.0.finalize();
+        let mut out = String::with_capacity(7 + 64);
+        out.push_str("sha256:");
+        for b in hash.iter() {
+            out.push_str(&format!("{b:02x}"));
+        }
+        out
     }
-    out
+}
+
+impl std::io::Write for Digester {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
