@@ -20,7 +20,7 @@
 //! created next to each other, and what its source received in between is caught up through
 //! it and every view downstream.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::ops::{
     self, ChooseMissedParts, ChooseParts, CreateBridge, CreateStage, DropObject, ExchangeTables,
@@ -77,9 +77,9 @@ fn exact_copies(old: &State, new: &State, steps: Vec<Step>) -> Vec<Step> {
         .collect();
     let mut rebuilt: BTreeSet<String> = BTreeSet::new();
     let mut out: Vec<Step> = Vec::with_capacity(steps.len());
-    let mut pending = steps;
-    while !pending.is_empty() {
-        let s = pending.remove(0);
+    // A queue: taking the head of a Vec of every step of a big plan was quadratic.
+    let mut pending: VecDeque<Step> = steps.into();
+    while let Some(s) = pending.pop_front() {
         let Op::Backfill(b) = &s.op else {
             out.push(s);
             continue;
@@ -304,7 +304,7 @@ fn runner_drop_view(name: &str, description: &str) -> Step {
 
 /// An in-place version bump: the old version feeds the new one through a bridge view until
 /// it is dropped, so rows written to it at any time before then arrive exactly once.
-fn bump(out: &mut Vec<Step>, pending: &mut Vec<Step>, s: &Step, source: &str, target: &str) {
+fn bump(out: &mut Vec<Step>, pending: &mut VecDeque<Step>, s: &Step, source: &str, target: &str) {
     let Op::Backfill(b) = &s.op else { return };
     let bridge = bridge_of(source);
     out.extend(guard(source, target));
@@ -348,7 +348,10 @@ fn bump(out: &mut Vec<Step>, pending: &mut Vec<Step>, s: &Step, source: &str, ta
     retire.objects = vec![source.to_string(), retired.clone()];
     let drop = runner_drop(&retired, &format!("- table {retired} (was {source})"));
     let drop_bridge = runner_drop_view(&bridge, &format!("- bridge {bridge} ({source} is gone)"));
-    pending.splice(at..=at, [retire, drop, drop_bridge]);
+    pending.remove(at);
+    for s in [drop_bridge, drop, retire] {
+        pending.insert(at, s);
+    }
 }
 
 /// A materialized view's new SELECT over a target that holds rows: the target rebuilt beside

@@ -93,14 +93,18 @@ fn lower_table_child(cx: &mut Cx, table: &mut Table, child: &KdlNode, kind: &str
                 table.columns.push(c);
             }
         }
-        "engine" => table.engine = lower_engine(cx, child),
+        "engine" => table.engine = lower_engine(cx, child).map(Box::new),
         "order-by" => table.order_by = expr_list(cx, child, "order-by id created_at"),
-        "primary-key" => table.primary_key = expr_list(cx, child, "primary-key id"),
+        "primary-key" => table.primary_key = expr_list(cx, child, "primary-key id").map(Box::new),
         "partition-by" => {
             table.partition_by = single_text(cx, child, "partition-by \"toYYYYMM(created_at)\"")
         }
-        "sample-by" => table.sample_by = single_text(cx, child, "sample-by \"intHash32(id)\""),
-        "ttl" => table.ttl = single_text(cx, child, "ttl \"created_at + INTERVAL 90 DAY\""),
+        "sample-by" => {
+            table.sample_by = single_text(cx, child, "sample-by \"intHash32(id)\"").map(Box::new)
+        }
+        "ttl" => {
+            table.ttl = single_text(cx, child, "ttl \"created_at + INTERVAL 90 DAY\"").map(Box::new)
+        }
         "settings" => table.settings = lower_settings(cx, child),
         "index" => {
             if let Some(i) = lower_index(cx, child) {
@@ -117,13 +121,16 @@ fn lower_table_child(cx: &mut Cx, table: &mut Table, child: &KdlNode, kind: &str
                 table.constraints.push(c);
             }
         }
-        "comment" => table.comment = single_string(cx, child, "comment \"what this table holds\""),
+        "comment" => {
+            table.comment =
+                single_string(cx, child, "comment \"what this table holds\"").map(Box::new)
+        }
         "lifecycle" => {
             if let Some(l) = lifecycle(cx, child) {
                 table.lifecycle = l;
             }
         }
-        "replaces" => table.replaces = lower_replaces(cx, child),
+        "replaces" => table.replaces = lower_replaces(cx, child).map(Box::new),
         _ => unknown_node(cx, child, "a table", TABLE_CHILDREN),
     }
 }
@@ -211,12 +218,12 @@ fn lower_column(cx: &mut Cx, node: &KdlNode) -> Option<Column> {
         name,
         type_text,
         data_type,
-        default: defaults.into_iter().next(),
-        codec: cx.prop_string(node, "codec"),
-        ttl: cx.prop_text(node, "ttl"),
-        comment: cx.prop_string(node, "comment"),
-        renamed_from: cx.prop_string(node, "renamed-from"),
-        backfill: cx.prop_text(node, "backfill"),
+        default: defaults.into_iter().next().map(Box::new),
+        codec: cx.prop_string(node, "codec").map(Box::new),
+        ttl: cx.prop_text(node, "ttl").map(Box::new),
+        comment: cx.prop_string(node, "comment").map(Box::new),
+        renamed_from: cx.prop_string(node, "renamed-from").map(Box::new),
+        backfill: cx.prop_text(node, "backfill").map(Box::new),
     })
 }
 

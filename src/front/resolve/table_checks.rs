@@ -116,9 +116,9 @@ fn check_expressions(t: &Table, cx: &ColumnCx, diags: &mut Diagnostics) {
         cx.check_expr(e, "primary-key", diags);
     }
     for (e, what) in [
-        (&t.partition_by, "partition-by"),
-        (&t.sample_by, "sample-by"),
-        (&t.ttl, "ttl"),
+        (t.partition_by.as_ref(), "partition-by"),
+        (t.sample_by.as_deref(), "sample-by"),
+        (t.ttl.as_deref(), "ttl"),
     ] {
         if let Some(e) = e {
             cx.check_expr(e, what, diags);
@@ -145,7 +145,7 @@ fn check_sample_in_key(t: &Table, diags: &mut Diagnostics) {
     let Some(sample) = &t.sample_by else {
         return;
     };
-    let key = t.primary_key.as_ref().or(t.order_by.as_ref());
+    let key = t.primary_key.as_deref().or(t.order_by.as_ref());
     let items: Vec<String> = key
         .iter()
         .flat_map(|k| k.value.iter())
