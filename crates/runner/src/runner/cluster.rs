@@ -99,6 +99,15 @@ impl Cluster {
 /// Settings of a read that sees every insert acknowledged by a quorum.
 pub const CONSISTENT_READ: &[(&str, &str)] = &[("select_sequential_consistency", "1")];
 
+/// One of the runner's own statements: `ON CLUSTER` (with its per-host result checked) on a
+/// cluster, plain otherwise.
+pub fn run_ddl(client: &Client, cluster: Option<&Cluster>, sql: &str) -> Result<(), ClientError> {
+    match cluster {
+        Some(_) => run_on_cluster(client, sql, Request::default()),
+        None => client.exec(sql, None),
+    }
+}
+
 /// Whether a statement runs `ON CLUSTER` (the words, outside strings and comments).
 pub fn is_on_cluster(sql: &str) -> bool {
     let toks = tokens(sql);

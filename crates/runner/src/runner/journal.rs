@@ -258,6 +258,34 @@ impl<'a> Journal<'a> {
     }
 }
 
+/// A runner table created before `seq` existed gets the column (its old rows read 0 and keep
+/// their order by `recorded_at`).
+pub(super) fn add_seq(
+    client: &Client,
+    cluster: Option<&Cluster>,
+    database: &str,
+    table: &str,
+) -> Result<(), ClientError> {
+    let has = client.read(
+        &format!(
+            "SELECT count() FROM system.columns WHERE database = {} AND table = {} AND name = 'seq'",
+            quote_string(database),
+            quote_string(table)
+        ),
+        &[],
+    )?;
+    if has.trim() != "0" {
+        return Ok(());
+    }
+    let on_cluster = cluster.map(Cluster::on_cluster).unwrap_or_default();
+    let sql = format!(
+        "ALTER TABLE {}.{}{on_cluster} ADD COLUMN seq UInt64",
+        ident(database),
+        ident(table)
+    );
+    super::cluster::run_ddl(client, cluster, &sql)
+}
+
 pub struct Record<'a> {
     pub plan_id: &'a str,
     pub op_index: u32,

@@ -23,7 +23,8 @@ use crate::client::{Client, ClientError, Endpoint, Request};
 use chplan_clickhouse::sqltext::{quote_ident as ident, quote_string};
 
 pub const LOCK_TABLE: &str = "_chplan_lock";
-/// A claim not renewed for this long is dead.
+/// A claim not renewed for this long is dead. (`recorded_at` is the server's clock, to the
+/// second; `seq`, the runner's clock in microseconds, orders claims of the same second.)
 const TTL: Duration = Duration::from_secs(60);
 const RENEW_EVERY: Duration = Duration::from_secs(10);
 /// Time for concurrent claims to become visible before the claims are compared.
@@ -74,14 +75,13 @@ pub fn create(
          holder String,\n    \
          released UInt8,\n    \
          ttl_seconds UInt32,\n    \
-         recorded_at DateTime('UTC') DEFAULT now()\n\
+         recorded_at DateTime('UTC') DEFAULT now(),\n    \
+         seq UInt64\n\
          )\nENGINE = {engine}\nORDER BY (recorded_at, owner){ttl}{comment}",
         table(database)
     );
-    match cluster {
-        Some(_) => super::cluster::run_on_cluster(client, &sql, Default::default()),
-        None => client.exec(&sql, None),
-    }
+    super::cluster::run_ddl(client, cluster, &sql)?;
+    super::journal::add_seq(client, cluster, database, LOCK_TABLE)
 }
 
 /// A held lock; released (and its renewal stopped) when dropped.
@@ -108,7 +108,7 @@ fn live_claims(
          max(addSeconds(recorded_at, ttl_seconds)) AS expires\n\
          FROM {}\nGROUP BY owner\n\
          HAVING is_released = 0 AND expires > now()\n\
-         ORDER BY min(recorded_at), owner",
+         ORDER BY min(recorded_at), min(seq), owner",
         table(database)
     );
     let settings = if cluster {
@@ -143,12 +143,14 @@ fn claim(
     quorum: Option<&Cluster>,
 ) -> Result<(), ClientError> {
     let sql = format!(
-        "INSERT INTO {} (owner, holder, released, ttl_seconds, recorded_at) VALUES ({}, {}, {}, {}, now())",
+        "INSERT INTO {} (owner, holder, released, ttl_seconds, recorded_at, seq) \
+         VALUES ({}, {}, {}, {}, now(), {})",
         table(database),
         quote_string(owner),
         quote_string(holder),
         u8::from(released),
-        TTL.as_secs()
+        TTL.as_secs(),
+        super::now_micros()
     );
     let settings = quorum.map(Cluster::quorum_settings);
     client
