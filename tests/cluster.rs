@@ -13,7 +13,7 @@ mod support;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use support::Project;
 use support::cli::{self, text};
@@ -70,6 +70,18 @@ fn apply(p: &Project, r: &Replica, extra: &[&str]) -> std::process::Output {
     cli::chplan(p.path(), &args)
 }
 
+/// The objects of the schemas, as `tables` lists them.
+const ALL: &str = "counts\ncounts_mv\nevents\nrecent\n";
+
+/// `chplan apply` on `r` succeeds, and every replica then holds exactly `objects`.
+fn applied_everywhere(c: &Cluster, p: &Project, r: &Replica, extra: &[&str], objects: &str) {
+    let out = apply(p, r, extra);
+    assert!(out.status.success(), "{}", text(&out));
+    for r in &c.replicas {
+        assert_eq!(tables(r, p.database()), objects, "on {}", r.url());
+    }
+}
+
 fn tables(r: &Replica, db: &str) -> String {
     r.exec(&format!(
         "SELECT name FROM system.tables WHERE database = '{db}' AND name NOT LIKE '\\_chplan%' ORDER BY name"
@@ -115,16 +127,7 @@ fn a_plan_reaches_every_replica_and_rows_replicate() {
     let p = project(c, &db).plan("init");
     let (r1, r2) = (&c.replicas[0], &c.replicas[1]);
     let started = Instant::now();
-    let out = apply(&p, r1, &[]);
-    assert!(out.status.success(), "{}", text(&out));
-    for r in [r1, r2] {
-        assert_eq!(
-            tables(r, &db),
-            "counts\ncounts_mv\nevents\nrecent\n",
-            "on {}",
-            r.url()
-        );
-    }
+    applied_everywhere(c, &p, r1, &[], ALL);
     // Rows inserted on one replica reach the other, through the view too.
     r1.exec(&format!(
         "INSERT INTO {db}.events (id, name, created_at) VALUES (1, 'a', now()), (2, 'a', now()), (11, 'b', now())"
@@ -183,15 +186,14 @@ fn a_plan_reaches_every_replica_and_rows_replicate() {
     );
     for_18_16(&p);
     // Applied from the other replica: the journal is shared.
-    let out = apply(&p, r2, &["--yes-destructive"]);
-    assert!(out.status.success(), "{}", text(&out));
+    applied_everywhere(
+        c,
+        &p,
+        r2,
+        &["--yes-destructive"],
+        "counts\ncounts_mv\nevents\n",
+    );
     for r in [r1, r2] {
-        assert_eq!(
-            tables(r, &db),
-            "counts\ncounts_mv\nevents\n",
-            "on {}",
-            r.url()
-        );
         assert_eq!(
             r.exec(&format!(
                 "SELECT type FROM system.columns WHERE database = '{db}' AND table = 'events' AND name = 'score'"
@@ -295,16 +297,7 @@ fn a_replica_killed_mid_apply_is_named_and_a_rerun_converges() {
 
     // The replica comes back; a re-run finishes the plan on both.
     c.restart();
-    let out = apply(&p, r1, &[]);
-    assert!(out.status.success(), "{}", text(&out));
-    for r in [r1, r2] {
-        assert_eq!(
-            tables(r, &db),
-            "counts\ncounts_mv\nevents\nrecent\n",
-            "on {}",
-            r.url()
-        );
-    }
+    applied_everywhere(c, &p, r1, &[], ALL);
     r2.exec(&format!(
         "INSERT INTO {db}.events (id, name, created_at) VALUES (5, 'x', now())"
     ));
@@ -345,16 +338,7 @@ fn two_runners_on_two_replicas_never_interleave() {
         "exactly one runner applies (or both stand back):\n{ta}\n---\n{tb}"
     );
     // Whatever happened, a later apply on either replica completes the plan.
-    let out = apply(&p, r2, &[]);
-    assert!(out.status.success(), "{}", text(&out));
-    for r in [r1, r2] {
-        assert_eq!(
-            tables(r, &db),
-            "counts\ncounts_mv\nevents\nrecent\n",
-            "on {}",
-            r.url()
-        );
-    }
+    applied_everywhere(c, &p, r2, &[], ALL);
 }
 
 #[test]
@@ -376,5 +360,4 @@ fn drift_on_one_replica_names_that_replica() {
         "{said}"
     );
     assert!(!said.contains(&format!("on {}:", r1.address())), "{said}");
-    let _ = Duration::ZERO;
 }
