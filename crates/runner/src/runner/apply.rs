@@ -738,7 +738,7 @@ impl Run<'_> {
             return cluster::run_on_cluster(client, sql, request);
         }
         let run = || client.run(sql, request).map(drop);
-        let result = if op.kind == OpKind::Backfill {
+        if op.kind == OpKind::Backfill {
             backfill_progress::watch(
                 client,
                 query_id,
@@ -749,8 +749,7 @@ impl Run<'_> {
             )
         } else {
             run()
-        };
-        result
+        }
     }
 }
 
