@@ -361,3 +361,42 @@ fn drift_on_one_replica_names_that_replica() {
     );
     assert!(!said.contains(&format!("on {}:", r1.address())), "{said}");
 }
+
+#[test]
+fn a_distributed_table_over_a_replicated_one_serves_every_replica() {
+    let Some(c) = cluster::cluster() else { return };
+    let _one = cluster::exclusive();
+    let db = fresh_db("dist");
+    let p = Project::with_config(&db, &format!("database {db}\ncluster {}\n", c.name)).schema(
+        "events.kdl",
+        &format!(
+            r#"table events_local {{
+    column id UInt64
+    column name String
+    engine ReplicatedMergeTree zoo-path="/clickhouse/tables/{{shard}}/{db}/events_local" replica="{{replica}}"
+    order-by id
+}}
+
+table events {{
+    column id UInt64
+    column name String
+    engine Distributed args="{cluster}, {db}, events_local, rand()"
+}}
+"#,
+            cluster = c.name
+        ),
+    );
+    let p = p.plan("init");
+    let (r1, r2) = (&c.replicas[0], &c.replicas[1]);
+    applied_everywhere(c, &p, r1, &[], "events\nevents_local\n");
+    // Written through the Distributed table on one replica, read through it on the other.
+    r1.exec(&format!(
+        "INSERT INTO {db}.events (id, name) SELECT number, 'n' FROM system.numbers LIMIT 100"
+    ));
+    c.eventually("the rows through the Distributed table on the other replica", || {
+        r2.count(&format!("SELECT count() FROM {db}.events")) == 100
+            && r2.count(&format!("SELECT count() FROM {db}.events_local")) == 100
+    });
+    let status = cli::chplan(p.path(), &["status", "--url", &r2.url()]);
+    assert!(status.status.success(), "{}", text(&status));
+}
