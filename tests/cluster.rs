@@ -393,10 +393,13 @@ table events {{
     r1.exec(&format!(
         "INSERT INTO {db}.events (id, name) SELECT number, 'n' FROM system.numbers LIMIT 100"
     ));
-    c.eventually("the rows through the Distributed table on the other replica", || {
-        r2.count(&format!("SELECT count() FROM {db}.events")) == 100
-            && r2.count(&format!("SELECT count() FROM {db}.events_local")) == 100
-    });
+    c.eventually(
+        "the rows through the Distributed table on the other replica",
+        || {
+            r2.count(&format!("SELECT count() FROM {db}.events")) == 100
+                && r2.count(&format!("SELECT count() FROM {db}.events_local")) == 100
+        },
+    );
     let status = cli::chplan(p.path(), &["status", "--url", &r2.url()]);
     assert!(status.status.success(), "{}", text(&status));
 }
