@@ -237,6 +237,8 @@ $(replica_xml)
     </query_log>
 </yandex>
 XML
+    # A pidfile left by a server that died would make the wait below think the new one died.
+    rm -f "$d/clickhouse-server.pid"
     log "starting replica r$n on 127.0.0.1 (http $http, tcp $tcp)"
     (
         cd "$d"
@@ -279,21 +281,43 @@ cat >"$DIR/users.xml" <<'XML'
 </yandex>
 XML
 
-start_replica 1 "$CH1_HTTP" "$CH1_TCP" "$CH1_INTER"
-start_replica 2 "$CH2_HTTP" "$CH2_TCP" "$CH2_INTER"
-for n in 1 2; do
-    port_var="CH${n}_HTTP"
-    ok=
-    for _ in $(seq 1 120); do
-        if curl -fsS --max-time 2 "http://127.0.0.1:${!port_var}/ping" >/dev/null 2>&1; then
-            ok=1
-            break
+# A replica whose start-up fails (18.16 exits when ZooKeeper drops its first session, as a
+# ZooKeeper started a moment ago may) is started again, three times at most.
+replica_up() { # n
+    local port_var="CH${1}_HTTP"
+    curl -fsS --max-time 2 "http://127.0.0.1:${!port_var}/ping" >/dev/null 2>&1
+}
+wait_replica() { # n: 0 once it answers, 1 when its process is gone, 2 after 60 s
+    local d="$DIR/ch$1"
+    for _ in $(seq 1 240); do
+        replica_up "$1" && return 0
+        if [ -s "$d/clickhouse-server.pid" ] && ! running_pid "$d/clickhouse-server.pid" "$d/config.xml" >/dev/null; then
+            return 1
         fi
         sleep 0.25
     done
+    return 2
+}
+start_replica 1 "$CH1_HTTP" "$CH1_TCP" "$CH1_INTER"
+start_replica 2 "$CH2_HTTP" "$CH2_TCP" "$CH2_INTER"
+for n in 1 2; do
+    ok=
+    for attempt in 1 2 3; do
+        if wait_replica "$n"; then
+            ok=1
+            break
+        fi
+        log "replica r$n did not come up (attempt $attempt); starting it again"
+        sleep 1
+        case $n in
+            1) start_replica 1 "$CH1_HTTP" "$CH1_TCP" "$CH1_INTER" ;;
+            2) start_replica 2 "$CH2_HTTP" "$CH2_TCP" "$CH2_INTER" ;;
+        esac
+    done
     if [ -z "$ok" ]; then
+        port_var="CH${n}_HTTP"
         log "replica r$n does not answer on 127.0.0.1:${!port_var}; last log lines:"
-        tail -n 20 "$DIR/ch$n/log/clickhouse-server.err.log" "$DIR/ch$n/log/stdout.log" 2>/dev/null || true
+        grep -E '<Error>|Exception' "$DIR/ch$n/log/clickhouse-server.err.log" 2>/dev/null | tail -n 5 || true
         exit 1
     fi
 done

@@ -124,6 +124,10 @@ fn a_plan_reaches_every_replica_and_rows_replicate() {
     let Some(c) = cluster::cluster() else { return };
     let _one = cluster::exclusive();
     let db = fresh_db("every");
+    let _dropped = cluster::Dropped {
+        cluster: c,
+        database: db.clone(),
+    };
     let p = project(c, &db).plan("init");
     let (r1, r2) = (&c.replicas[0], &c.replicas[1]);
     let started = Instant::now();
@@ -216,6 +220,10 @@ fn a_feature_the_server_lacks_is_refused_before_the_first_statement() {
     let Some(c) = cluster::cluster() else { return };
     let _one = cluster::exclusive();
     let db = fresh_db("codec");
+    let _dropped = cluster::Dropped {
+        cluster: c,
+        database: db.clone(),
+    };
     let p = project(c, &db);
     p.write(
         "events.kdl",
@@ -246,6 +254,10 @@ fn a_replica_killed_mid_apply_is_named_and_a_rerun_converges() {
     let Some(c) = cluster::cluster() else { return };
     let _one = cluster::exclusive();
     let db = fresh_db("kill");
+    let _dropped = cluster::Dropped {
+        cluster: c,
+        database: db.clone(),
+    };
     let p = project(c, &db).plan("init");
     let (r1, r2) = (&c.replicas[0], &c.replicas[1]);
     // The apply runs; after its first operation, the second replica's server is killed.
@@ -311,6 +323,10 @@ fn two_runners_on_two_replicas_never_interleave() {
     let Some(c) = cluster::cluster() else { return };
     let _one = cluster::exclusive();
     let db = fresh_db("two");
+    let _dropped = cluster::Dropped {
+        cluster: c,
+        database: db.clone(),
+    };
     let p = project(c, &db).plan("init");
     // The runner's tables exist first, so both runners meet at the lock, not at CREATE.
     let (r1, r2) = (&c.replicas[0], &c.replicas[1]);
@@ -346,6 +362,10 @@ fn drift_on_one_replica_names_that_replica() {
     let Some(c) = cluster::cluster() else { return };
     let _one = cluster::exclusive();
     let db = fresh_db("drift");
+    let _dropped = cluster::Dropped {
+        cluster: c,
+        database: db.clone(),
+    };
     let p = project(c, &db).plan("init");
     let (r1, r2) = (&c.replicas[0], &c.replicas[1]);
     let out = apply(&p, r1, &[]);
@@ -367,6 +387,10 @@ fn a_distributed_table_over_a_replicated_one_serves_every_replica() {
     let Some(c) = cluster::cluster() else { return };
     let _one = cluster::exclusive();
     let db = fresh_db("dist");
+    let _dropped = cluster::Dropped {
+        cluster: c,
+        database: db.clone(),
+    };
     let p = Project::with_config(&db, &format!("database {db}\ncluster {}\n", c.name)).schema(
         "events.kdl",
         &format!(
