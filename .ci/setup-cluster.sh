@@ -255,7 +255,7 @@ cat >"$DIR/users.xml" <<'XML'
             <max_memory_usage>1000000000</max_memory_usage>
             <log_queries>1</log_queries>
             <!-- A replica that is down makes ON CLUSTER wait this long before answering. -->
-            <distributed_ddl_task_timeout>20</distributed_ddl_task_timeout>
+            <distributed_ddl_task_timeout>10</distributed_ddl_task_timeout>
         </default>
     </profiles>
     <users>

@@ -427,3 +427,53 @@ table events {{
     let status = cli::chplan(p.path(), &["status", "--url", &r2.url()]);
     assert!(status.status.success(), "{}", text(&status));
 }
+
+#[test]
+fn on_a_cluster_any_other_live_claim_stops_the_runner() {
+    let Some(c) = cluster::cluster() else { return };
+    let _one = cluster::exclusive();
+    let db = fresh_db("claim");
+    let _dropped = cluster::Dropped {
+        cluster: c,
+        database: db.clone(),
+    };
+    let p = project(c, &db).plan("init");
+    let (r1, r2) = (&c.replicas[0], &c.replicas[1]);
+    // The runner's tables, then a claim taken on the other replica by a host whose clock runs
+    // ahead: younger by the clocks, yet acknowledged first. Oldest-first would let this runner
+    // go ahead beside it.
+    applied_everywhere(c, &p, r1, &[], ALL);
+    p.write(
+        "events.kdl",
+        &events(&db).replace(
+            "    column created_at DateTime\n",
+            "    column created_at DateTime\n    column score UInt32\n",
+        ),
+    );
+    cli::ok(p.path(), &["plan", "--name", "add_score"]);
+    for_18_16(&p);
+    r2.exec(&format!(
+        "INSERT INTO {db}._chplan_lock (owner, holder, released, ttl_seconds, recorded_at, seq) \
+         VALUES ('other', 'pid 1 on elsewhere', 0, 600, now() + 30, 0)"
+    ));
+    c.eventually("the claim on the first replica", || {
+        r1.count(&format!(
+            "SELECT count() FROM {db}._chplan_lock WHERE owner = 'other'"
+        )) == 1
+    });
+    let out = apply(&p, r1, &[]);
+    let said = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains(&format!(
+            "another chplan apply is running on {db} (pid 1 on elsewhere"
+        )),
+        "{said}"
+    );
+    assert_eq!(
+        r1.count(&format!(
+            "SELECT count() FROM system.columns WHERE database = '{db}' AND name = 'score'"
+        )),
+        0
+    );
+}
