@@ -10,7 +10,15 @@ use std::path::{Path, PathBuf};
 const CRATES: &[(&str, &[&str])] = &[
     (
         "crates/clickhouse/src",
-        &["sqltext", "databases", "chtype", "casts", "engines", "sql"],
+        &[
+            "sqltext",
+            "databases",
+            "chtype",
+            "casts",
+            "engines",
+            "sql",
+            "features",
+        ],
     ),
     (
         "crates/runner/src",

@@ -54,7 +54,7 @@ fn columns(db: &str, table: &str) -> String {
 fn journal(db: &str, plan: &str) -> Vec<String> {
     q(&format!(
         "SELECT concat(toString(op_index), ':', outcome) FROM {db}._chplan_journal \
-         WHERE plan_id = '{plan}' ORDER BY op_index, recorded_at"
+         WHERE plan_id = '{plan}' ORDER BY op_index, recorded_at, seq"
     ))
     .lines()
     .map(str::to_owned)

@@ -187,12 +187,12 @@ impl Driver<'_> {
         }
     }
 
-    /// Journal rows of the plan recorded after `mark` (µs, server clock), in order.
+    /// Journal rows of the plan recorded after `mark` (µs, the runner's clock: `seq`), in order.
     pub fn journal_since(&self, mark_us: u64) -> Vec<JournalRow> {
         let sql = format!(
-            "SELECT op_index, outcome, toUnixTimestamp64Micro(recorded_at) FROM _chplan_journal \
-             WHERE plan_id = {} AND toUnixTimestamp64Micro(recorded_at) > {mark_us} \
-             ORDER BY recorded_at, outcome = 'started' DESC FORMAT TabSeparated",
+            "SELECT op_index, outcome, seq FROM _chplan_journal \
+             WHERE plan_id = {} AND seq > {mark_us} \
+             ORDER BY recorded_at, seq, outcome = 'started' DESC FORMAT TabSeparated",
             lit(&self.plan.id)
         );
         match self.http.query(&sql) {
@@ -214,7 +214,7 @@ impl Driver<'_> {
     /// The newest journal row's time (any plan), µs.
     fn journal_mark(&self) -> u64 {
         self.http
-            .query("SELECT toUnixTimestamp64Micro(max(recorded_at)) FROM _chplan_journal")
+            .query("SELECT max(seq) FROM _chplan_journal")
             .ok()
             .and_then(|t| t.trim().parse().ok())
             .unwrap_or(0)

@@ -6,6 +6,7 @@
 //! which ClickHouse writes without the password.
 
 use std::fmt;
+use std::sync::OnceLock;
 use std::thread;
 use std::time::Duration;
 
@@ -18,6 +19,8 @@ const READ_RETRIES: u32 = 3;
 const RETRY_BACKOFF: Duration = Duration::from_millis(500);
 /// Replies larger than this are an error, not an out-of-memory.
 const BODY_LIMIT: u64 = 256 << 20;
+
+pub use chplan_clickhouse::features::Version;
 
 /// Where to connect and as whom.
 #[derive(Clone)]
@@ -188,6 +191,8 @@ impl fmt::Display for ClientError {
 pub mod codes {
     pub const UNKNOWN_TABLE: u32 = 60;
     pub const UNKNOWN_DATABASE: u32 = 81;
+    /// An ON CLUSTER statement some host did not finish within distributed_ddl_task_timeout.
+    pub const TIMEOUT_EXCEEDED: u32 = 159;
 }
 
 /// Parses an exception body (`Code: 60. DB::Exception: msg. (UNKNOWN_TABLE) (version x)`),
@@ -262,11 +267,15 @@ pub struct Request<'a> {
     /// Safe to send again after a network error: reads, and statements whose repetition
     /// changes nothing.
     pub idempotent: bool,
+    /// Settings for this request only (`insert_quorum=2`), sent as URL parameters.
+    pub settings: &'a [(&'a str, &'a str)],
 }
 
 pub struct Client {
     agent: ureq::Agent,
     endpoint: Endpoint,
+    /// `version()`, read once on first use.
+    version: OnceLock<Version>,
 }
 
 impl Client {
@@ -278,7 +287,24 @@ impl Client {
             .timeout_global(Some(STATEMENT_TIMEOUT))
             .build()
             .into();
-        Client { agent, endpoint }
+        Client {
+            agent,
+            endpoint,
+            version: OnceLock::new(),
+        }
+    }
+
+    /// The server's version (`SELECT version()`, read once per client): what SQL the runner
+    /// may send (docs/runner.md, "Server versions").
+    pub fn server_version(&self) -> Result<Version, ClientError> {
+        if let Some(v) = self.version.get() {
+            return Ok(*v);
+        }
+        let text = self.read("SELECT version()", &[])?;
+        let v = Version::parse(&text).ok_or_else(|| {
+            ClientError::Transport(format!("unreadable server version: {}", text.trim()))
+        })?;
+        Ok(*self.version.get_or_init(|| v))
     }
 
     pub fn display_url(&self) -> String {
@@ -324,14 +350,24 @@ impl Client {
         params: &[(&str, &str)],
     ) -> Result<Vec<serde_json::Map<String, serde_json::Value>>, ClientError> {
         let body = self.read(&format!("{sql}\nFORMAT JSONEachRow"), params)?;
-        body.lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| {
-                serde_json::from_str(l).map_err(|e| {
-                    ClientError::Transport(format!("unreadable row from the server ({e}): {l}"))
-                })
-            })
-            .collect()
+        parse_rows(&body)
+    }
+
+    /// [`Client::read_rows`] with settings for this request (`select_sequential_consistency`).
+    pub fn read_rows_with(
+        &self,
+        sql: &str,
+        settings: &[(&str, &str)],
+    ) -> Result<Vec<serde_json::Map<String, serde_json::Value>>, ClientError> {
+        let body = self.run(
+            &format!("{sql}\nFORMAT JSONEachRow"),
+            Request {
+                settings,
+                idempotent: true,
+                ..Request::default()
+            },
+        )?;
+        parse_rows(&body)
     }
 
     /// A statement that changes something: sent once, never retried.
@@ -371,6 +407,9 @@ impl Client {
         for (name, value) in req.params {
             r = r.query(format!("param_{name}"), escape_param(value));
         }
+        for (name, value) in req.settings {
+            r = r.query(*name, *value);
+        }
         if let Some(user) = &self.endpoint.user {
             r = r.header("X-ClickHouse-User", user);
         }
@@ -405,6 +444,17 @@ impl Client {
         }
         Ok(text)
     }
+}
+
+fn parse_rows(body: &str) -> Result<Vec<serde_json::Map<String, serde_json::Value>>, ClientError> {
+    body.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            serde_json::from_str(l).map_err(|e| {
+                ClientError::Transport(format!("unreadable row from the server ({e}): {l}"))
+            })
+        })
+        .collect()
 }
 
 /// A query parameter's value as the server reads it back: with the escaping of a TSV field

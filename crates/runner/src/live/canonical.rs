@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 
 use crate::client::Client;
+use chplan_clickhouse::sql::tokens::{Kind, tokens};
+use chplan_clickhouse::sqltext::unquote_ident;
 
 /// Removes the qualification by the project's own database (`db.t`, `` `db`.t ``) so a view
 /// the server qualified compares equal to one the state wrote either way.
@@ -36,8 +38,78 @@ pub fn strip_database(text: &str, database: &str) -> String {
 
 /// Canonical single-line text of each query, by the server (`formatQuerySingleLineOrNull`):
 /// one request for all of them. A query the server cannot parse is absent from the map and
-/// compared as written.
+/// compared as written. A server without that function (before 23.x; 18.16 on a test cluster)
+/// gets [`token_form`] instead: weaker (it does not know that `INTERVAL 1 DAY` is
+/// `toIntervalDay(1)`), but spacing, line breaks and quoting of plain names never count.
 pub fn canonicalise(client: &Client, queries: &[&str]) -> Result<BTreeMap<String, String>, String> {
+    let has_function = match client.server_version() {
+        Ok(v) => v.has_query_parameters(),
+        Err(e) => return Err(format!("cannot read the server version: {e}")),
+    };
+    if !has_function {
+        return Ok(by_tokens(queries));
+    }
+    match canonicalise_on_server(client, queries) {
+        Err(e) if e.contains("ClickHouse error 46") => Ok(by_tokens(queries)),
+        other => other,
+    }
+}
+
+fn by_tokens(queries: &[&str]) -> BTreeMap<String, String> {
+    queries
+        .iter()
+        .map(|q| ((*q).to_owned(), token_form(&without_outer_cast(q))))
+        .collect()
+}
+
+/// `SELECT CAST(x, 'T')` → `SELECT x`: 18.x stores a column's default wrapped in a cast to the
+/// column's type (`DEFAULT 0` reads back `DEFAULT CAST(0, 'UInt32')`); the type is the
+/// column's, compared on its own.
+fn without_outer_cast(q: &str) -> String {
+    let toks = tokens(q);
+    let shape = toks.len() >= 7
+        && toks[0].is_word(q, "SELECT")
+        && toks[1].is_word(q, "CAST")
+        && toks[2].kind == Kind::Open
+        && chplan_clickhouse::sql::tokens::matching(&toks, 2) == Some(toks.len() - 1)
+        && toks[toks.len() - 2].kind == Kind::Str
+        && toks[toks.len() - 3].kind == Kind::Comma
+        && toks[toks.len() - 3].depth == toks[3].depth;
+    if !shape {
+        return q.to_owned();
+    }
+    format!("SELECT {}", &q[toks[3].start..toks[toks.len() - 3].start])
+}
+
+/// A query's tokens joined by single spaces, none around `.` or inside brackets, plain names
+/// unquoted: the same text however it was laid out or quoted.
+pub fn token_form(sql: &str) -> String {
+    let toks = tokens(sql);
+    let mut out = String::with_capacity(sql.len());
+    let mut glue_next = true;
+    for t in &toks {
+        let text = t.text(sql);
+        let piece = match t.kind {
+            Kind::Quoted => match unquote_ident(text) {
+                Some(name) if unquote_ident(&name).as_deref() == Some(name.as_str()) => name,
+                _ => text.to_owned(),
+            },
+            _ => text.to_owned(),
+        };
+        let glue = glue_next || matches!(t.kind, Kind::Close | Kind::Comma) || piece == ".";
+        if !glue {
+            out.push(' ');
+        }
+        out.push_str(&piece);
+        glue_next = t.kind == Kind::Open || piece == ".";
+    }
+    out
+}
+
+fn canonicalise_on_server(
+    client: &Client,
+    queries: &[&str],
+) -> Result<BTreeMap<String, String>, String> {
     // Parameters travel in the URL, which the server limits (http_max_uri_size, 1 MiB by
     // default): batches stay well below it once percent-encoded.
     const BATCH_CHARS: usize = 100_000;
@@ -98,5 +170,17 @@ mod tests {
             strip_database("SELECT shop.a FROM `shop`.t, workshop.t", "shop"),
             "SELECT a FROM t, workshop.t"
         );
+        assert_eq!(
+            token_form("SELECT a,\n  count() AS n\nFROM `shop`.`t`  GROUP BY a"),
+            token_form("SELECT a, count() AS n FROM shop.t GROUP BY a")
+        );
+        assert_eq!(
+            by_tokens(&["SELECT CAST(0, 'UInt32')"])
+                .values()
+                .next()
+                .unwrap(),
+            &token_form("SELECT 0")
+        );
+        assert_eq!(token_form("SELECT `a b` FROM t"), "SELECT `a b` FROM t");
     }
 }

@@ -1,5 +1,7 @@
 //! What the live database holds, as the server spells it: one read each of `system.tables`,
-//! `system.columns`, `system.data_skipping_indices` and `system.projections`.
+//! `system.columns`, `system.data_skipping_indices` and `system.projections`, of this server or
+//! of one replica of its cluster (`Source`). Servers from 18.16 on: a system table or column an
+//! older version lacks is read without (docs/runner.md, "Server versions").
 //!
 //! Turning these rows into the state format is `to_state`'s job.
 
@@ -9,6 +11,7 @@ use serde_json::{Map, Value};
 
 use crate::artifacts::state::{IndexState, ProjectionState};
 use crate::client::{Client, ClientError};
+use chplan_clickhouse::sqltext::quote_string;
 
 /// One table, view or materialized view of the database.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -59,25 +62,67 @@ pub struct LiveColumn {
     pub compression_codec: String,
 }
 
+/// Where the system tables are read from: the server the client talks to, or one replica of
+/// its cluster through `remote()` (the drift check on a cluster reads every replica).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source<'a> {
+    Local,
+    /// `host:port` (the native port, as `system.clusters` lists it) and the user the cluster's
+    /// configuration names for it.
+    Replica {
+        address: &'a str,
+        user: &'a str,
+    },
+}
+
+impl Source<'_> {
+    /// The system table `name` as this source reads it.
+    fn table(&self, name: &str) -> String {
+        match self {
+            Source::Local => format!("system.{name}"),
+            Source::Replica { address, user } => format!(
+                "remote({}, system.{name}, {})",
+                quote_string(address),
+                quote_string(user)
+            ),
+        }
+    }
+}
+
 /// The objects of `database`, by name; empty when the database does not exist.
 pub fn introspect(client: &Client, database: &str) -> Result<BTreeMap<String, LiveObject>, String> {
-    let params = [("db", database)];
+    introspect_on(client, database, Source::Local)
+}
+
+/// [`introspect`] of the server `source` names. The database is a quoted literal, not a query
+/// parameter: servers before 19.11 bind none, and one spelling serves every version.
+pub fn introspect_on(
+    client: &Client,
+    database: &str,
+    source: Source<'_>,
+) -> Result<BTreeMap<String, LiveObject>, String> {
+    let db = quote_string(database);
+    let tables_table = source.table("tables");
     // `as_select` and `comment` are not in every server version; `create_table_query` always
     // is, and the SELECT of a view is read from it instead.
     let tables = client
         .read_rows(
-            "SELECT name, engine, engine_full, sorting_key, primary_key, partition_key, \
-             sampling_key, create_table_query, as_select, comment\n\
-             FROM system.tables WHERE database = {db:String} ORDER BY name",
-            &params,
+            &format!(
+                "SELECT name, engine, engine_full, sorting_key, primary_key, partition_key, \
+                 sampling_key, create_table_query, as_select, comment\n\
+                 FROM {tables_table} WHERE database = {db} ORDER BY name"
+            ),
+            &[],
         )
         .or_else(|e| {
             if is_missing_column(&e) {
                 client.read_rows(
-                    "SELECT name, engine, engine_full, sorting_key, primary_key, partition_key, \
-                     sampling_key, create_table_query\n\
-                     FROM system.tables WHERE database = {db:String} ORDER BY name",
-                    &params,
+                    &format!(
+                        "SELECT name, engine, engine_full, sorting_key, primary_key, \
+                         partition_key, sampling_key, create_table_query\n\
+                         FROM {tables_table} WHERE database = {db} ORDER BY name"
+                    ),
+                    &[],
                 )
             } else {
                 Err(e)
@@ -110,13 +155,31 @@ pub fn introspect(client: &Client, database: &str) -> Result<BTreeMap<String, Li
         );
     }
 
+    let columns_table = source.table("columns");
+    // `position` and `compression_codec` came with 19.x; before, columns are listed in their
+    // table's order and have no codecs.
     let columns = client
         .read_rows(
-            "SELECT table, name, type, position, default_kind, default_expression, comment, \
-             compression_codec\n\
-             FROM system.columns WHERE database = {db:String} ORDER BY table, position",
-            &params,
+            &format!(
+                "SELECT table, name, type, position, default_kind, default_expression, comment, \
+                 compression_codec\n\
+                 FROM {columns_table} WHERE database = {db} ORDER BY table, position"
+            ),
+            &[],
         )
+        .or_else(|e| {
+            if is_missing_column(&e) {
+                client.read_rows(
+                    &format!(
+                        "SELECT table, name, type, default_kind, default_expression, comment\n\
+                         FROM {columns_table} WHERE database = {db}"
+                    ),
+                    &[],
+                )
+            } else {
+                Err(e)
+            }
+        })
         .map_err(|e| format!("cannot read system.columns: {e}"))?;
     for row in &columns {
         let table = text(row, "table");
@@ -125,30 +188,39 @@ pub fn introspect(client: &Client, database: &str) -> Result<BTreeMap<String, Li
         let Some(object) = objects.get_mut(&table) else {
             continue;
         };
+        let position = match number(row, "position") {
+            0 => object.columns.len() as u64 + 1,
+            p => p,
+        };
         object.columns.push(LiveColumn {
             name: text(row, "name"),
             data_type: text(row, "type"),
-            position: number(row, "position"),
+            position,
             default_kind: text(row, "default_kind"),
             default_expression: text(row, "default_expression"),
             comment: text(row, "comment"),
             compression_codec: text(row, "compression_codec"),
         });
     }
-    indexes_into(client, database, &mut objects)?;
-    projections_into(client, database, &mut objects)?;
+    indexes_into(client, database, source, &mut objects)?;
+    projections_into(client, database, source, &mut objects)?;
     Ok(objects)
 }
 
 fn indexes_into(
     client: &Client,
     database: &str,
+    source: Source<'_>,
     objects: &mut BTreeMap<String, LiveObject>,
 ) -> Result<(), String> {
     let rows = match client.read_rows(
-        "SELECT table, name, type_full, expr, granularity\n\
-         FROM system.data_skipping_indices WHERE database = {db:String}",
-        &[("db", database)],
+        &format!(
+            "SELECT table, name, type_full, expr, granularity\n\
+             FROM {} WHERE database = {}",
+            source.table("data_skipping_indices"),
+            quote_string(database)
+        ),
+        &[],
     ) {
         Ok(rows) => rows,
         // Servers before 20.x have no such table and no skip indexes to read.
@@ -171,11 +243,16 @@ fn indexes_into(
 fn projections_into(
     client: &Client,
     database: &str,
+    source: Source<'_>,
     objects: &mut BTreeMap<String, LiveObject>,
 ) -> Result<(), String> {
     let rows = match client.read_rows(
-        "SELECT table, name, query FROM system.projections WHERE database = {db:String}",
-        &[("db", database)],
+        &format!(
+            "SELECT table, name, query FROM {} WHERE database = {}",
+            source.table("projections"),
+            quote_string(database)
+        ),
+        &[],
     ) {
         Ok(rows) => rows,
         Err(e) if is_missing_table(&e) || is_missing_column(&e) => return Ok(()),
@@ -209,7 +286,10 @@ fn number(row: &Map<String, Value>, key: &str) -> u64 {
 
 /// UNKNOWN_TABLE (60): a system table this server version does not have.
 fn is_missing_table(e: &ClientError) -> bool {
+    // Through `remote()`, 18.16 reports a missing table as a failed connection (279) whose
+    // log says so.
     e.code() == Some(60)
+        || matches!(e, ClientError::Server { code: 279, message, .. } if message.contains("There is no table"))
 }
 
 /// A string field, empty when absent or not a string: a server that lacks a column or

@@ -26,7 +26,16 @@ pub struct Live {
 
 /// Reads `database`; an absent database reads as empty.
 pub fn read(client: &Client, database: &str) -> Result<Live, String> {
-    let objects = introspect::introspect(client, database)?;
+    read_on(client, database, introspect::Source::Local)
+}
+
+/// Reads `database` on the server `source` names (one replica of a cluster, or this server).
+pub fn read_on(
+    client: &Client,
+    database: &str,
+    source: introspect::Source<'_>,
+) -> Result<Live, String> {
+    let objects = introspect::introspect_on(client, database, source)?;
     let (state, unexpressed) = to_state::to_state(database, &objects);
     Ok(Live { state, unexpressed })
 }

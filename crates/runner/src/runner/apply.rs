@@ -8,8 +8,10 @@ use crate::artifacts::plan::{OpKind, Operation, Plan};
 use crate::migrations::MigrationDir;
 
 use super::backfill_progress;
+use super::cluster::{self, Cluster};
 use super::drift::{self, Drift};
 use super::exact;
+use super::features;
 use super::journal::{Entries, Journal, Outcome, Record};
 use super::lock::{self, Lock, LockError};
 use super::progress::{OpState, load_plans, plan_states, sql_checksum};
@@ -90,7 +92,13 @@ pub fn apply(
         return Ok(Applied::Stopped);
     }
     let client = Client::new(endpoint.clone());
-    let journal = Journal::new(&client, &database);
+    // Plans for a cluster carry its name: the runner's tables, the lock and the drift check
+    // then span every host of it.
+    let cluster = match plans.iter().rev().find_map(|p| p.cluster.as_deref()) {
+        Some(name) => Some(Cluster::read(&client, name)?),
+        None => None,
+    };
+    let journal = Journal::on(&client, &database, cluster.as_ref());
     let mut run = Run {
         client: &client,
         journal: &journal,
@@ -98,11 +106,24 @@ pub fn apply(
         dir,
         plans: &plans,
         approximate: false,
+        cluster: cluster.as_ref(),
     };
 
     // A first look without the lock: refusals (changed SQL, destructive) and dry runs need
     // no write to the server.
     let steps = pending_steps(&plans, &journal)?;
+    // What the server cannot run is refused before anything runs, not halfway.
+    let version = client
+        .server_version()
+        .map_err(|e| format!("cannot read the server version: {e}"))?;
+    let unmet = features::unmet(version, steps.iter().map(|s| (s.plan, s.op)));
+    if !unmet.is_empty() {
+        say(
+            out,
+            features::refusal(version, &client.display_url(), &unmet),
+        );
+        return Ok(Applied::Stopped);
+    }
     // Drift check before anything runs: operations written for one shape must not meet
     // another (docs/runner.md says what is compared). Each later plan is checked again when
     // its turn comes.
@@ -197,7 +218,7 @@ pub fn apply(
     }
 
     run.prepare()?;
-    let Some(_lock) = take_lock(endpoint, &database, out)? else {
+    let Some(_lock) = take_lock(endpoint, &database, cluster.as_ref(), out)? else {
         return Ok(Applied::Stopped);
     };
     // Under the lock, look again: another runner may have applied some of it meanwhile.
@@ -247,6 +268,8 @@ struct Run<'a> {
     plans: &'a [Plan],
     /// Exact backfills choose every part (the server keeps no logs to choose by).
     approximate: bool,
+    /// The plans' cluster: DDL runs `ON CLUSTER` and its per-host result is read back.
+    cluster: Option<&'a Cluster>,
 }
 
 /// What to do with the operations of a plan, once its drift check has been read.
@@ -304,17 +327,22 @@ impl Run<'_> {
         drift::refusal(&url, resumed)
     }
 
-    /// Creating the database and the runner's tables is idempotent: no lock needed.
+    /// Creating the database and the runner's tables is idempotent: no lock needed. On a
+    /// cluster, on every host.
     fn prepare(&self) -> Result<(), String> {
         let database = self.database;
-        self.client
-            .exec(
-                &format!("CREATE DATABASE IF NOT EXISTS {}", ident(database)),
-                None,
-            )
-            .and_then(|_| self.journal.create())
-            .and_then(|_| lock::create(self.client, database))
-            .map_err(|e| format!("cannot prepare {database} for the journal: {e}"))
+        let create = format!("CREATE DATABASE IF NOT EXISTS {}", ident(database));
+        match self.cluster {
+            Some(c) => cluster::run_on_cluster(
+                self.client,
+                &format!("{create}{}", c.on_cluster()),
+                Default::default(),
+            ),
+            None => self.client.exec(&create, None),
+        }
+        .and_then(|_| self.journal.create())
+        .and_then(|_| lock::create(self.client, database, self.cluster))
+        .map_err(|e| format!("cannot prepare {database} for the journal: {e}"))
     }
 
     /// Runs the pending steps in order; each plan's drift is checked again when its first
@@ -512,10 +540,11 @@ fn approved(
 fn take_lock(
     endpoint: &Endpoint,
     database: &str,
+    cluster: Option<&Cluster>,
     out: &mut dyn Write,
 ) -> Result<Option<Lock>, String> {
     let owner = random_hex(16);
-    match Lock::acquire(endpoint, database, &owner, &holder()) {
+    match Lock::acquire(endpoint, database, &owner, &holder(), cluster) {
         Ok(l) => Ok(Some(l)),
         Err(LockError::Held { holder, since }) => {
             say(
@@ -697,18 +726,19 @@ impl Run<'_> {
             &op.sql
         };
         let params: Vec<(&str, &str)> = settled.iter().map(|t| ("settled", *t)).collect();
-        let run = || {
-            client.run(
-                sql,
-                crate::client::Request {
-                    database: Some(database),
-                    query_id: Some(query_id),
-                    params: &params,
-                    ..Default::default()
-                },
-            )
+        let request = crate::client::Request {
+            database: Some(database),
+            query_id: Some(query_id),
+            params: &params,
+            ..Default::default()
         };
-        let result = if op.kind == OpKind::Backfill {
+        // Every host's result of an ON CLUSTER statement is read back: one that failed or did
+        // not finish fails the operation, which is then not journaled as done.
+        if self.cluster.is_some() && cluster::is_on_cluster(sql) {
+            return cluster::run_on_cluster(client, sql, request);
+        }
+        let run = || client.run(sql, request).map(drop);
+        if op.kind == OpKind::Backfill {
             backfill_progress::watch(
                 client,
                 query_id,
@@ -719,8 +749,7 @@ impl Run<'_> {
             )
         } else {
             run()
-        };
-        result.map(|_| ())
+        }
     }
 }
 

@@ -35,13 +35,14 @@ pub struct Snapshot {
 pub fn poll(client: &Client, query_id: &str) -> Result<Option<Snapshot>, ClientError> {
     // One attempt, not `read_rows`'s retries with back-off: a missed poll costs nothing, and
     // retries would hold the apply up to seconds after the INSERT has ended.
+    // The id as a quoted literal: servers before 19.11 bind no query parameters.
     let body = client.run(
-        "SELECT read_rows, read_bytes, total_rows_approx, elapsed \
-         FROM system.processes WHERE query_id = {id:String}\nFORMAT JSONEachRow",
-        Request {
-            params: &[("id", query_id)],
-            ..Request::default()
-        },
+        &format!(
+            "SELECT read_rows, read_bytes, total_rows_approx, elapsed \
+             FROM system.processes WHERE query_id = {}\nFORMAT JSONEachRow",
+            chplan_clickhouse::sqltext::quote_string(query_id)
+        ),
+        Request::default(),
     )?;
     let Some(line) = body.lines().find(|l| !l.trim().is_empty()) else {
         return Ok(None);

@@ -10,6 +10,8 @@
 //!
 //! A database that differs from the start state but already equals the end state (someone
 //! applied the plan by other means) is reported, and the plan is skipped.
+//!
+//! On a cluster every host is read and compared, and each difference names its host.
 
 use std::collections::BTreeSet;
 
@@ -18,9 +20,11 @@ use crate::artifacts::state::State;
 use crate::live::{self, Extra};
 use crate::migrations::MigrationDir;
 
+use super::cluster::Cluster;
 use super::journal::{Entries, Journal};
 use super::progress::{OpState, load_plans, plan_states};
 use crate::client::Client;
+use crate::live::introspect::Source;
 
 /// The outcome of a check.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -172,9 +176,13 @@ pub fn check_plan(
         Err(e) => return Ok(Drift::Unchecked(e)),
     };
     let done: Vec<bool> = progress.iter().map(|t| *t != Touch::Pending).collect();
-    let live = live::read(client, &plan.database)?.state;
-    let expected = expected_now(&start, &end, plan, &progress, &live);
-    let found = live::diff_live(client, &expected, &live, Extra::Ignore)?;
+    let hosts = live_states(client, &plan.database, plan.cluster.as_deref())?;
+    let mut found = Vec::new();
+    for (host, live) in &hosts {
+        let expected = expected_now(&start, &end, plan, &progress, live);
+        let diffs = live::diff_live(client, &expected, live, Extra::Ignore)?;
+        found.extend(on_host(host.as_deref(), diffs));
+    }
     if found.is_empty() {
         let started = done.iter().any(|d| *d);
         return Ok(Drift::None(if started {
@@ -190,10 +198,15 @@ pub fn check_plan(
             )
         }));
     }
-    if !done.iter().any(|d| *d)
-        && start != end
-        && live::diff_live(client, &end, &live, Extra::Ignore)?.is_empty()
-    {
+    let at_end = || -> Result<bool, String> {
+        for (_, live) in &hosts {
+            if !live::diff_live(client, &end, live, Extra::Ignore)?.is_empty() {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    };
+    if !done.iter().any(|d| *d) && start != end && at_end()? {
         return Ok(Drift::AtEnd(format!(
             "the database already holds the end state of {}",
             plan.id
@@ -213,8 +226,55 @@ pub fn differences_from_end(
     let Ok((_, end)) = plan_states_of(dir, plans, index)? else {
         return Ok(Vec::new());
     };
-    let live = live::read(client, &end.database)?.state;
-    live::diff_live(client, &end, &live, Extra::Ignore)
+    differences_everywhere(client, &end, plans[index].cluster.as_deref())
+}
+
+/// What differs from `expected` on every host (the server itself off a cluster).
+fn differences_everywhere(
+    client: &Client,
+    expected: &State,
+    cluster: Option<&str>,
+) -> Result<Vec<String>, String> {
+    let mut found = Vec::new();
+    for (host, live) in live_states(client, &expected.database, cluster)? {
+        let diffs = live::diff_live(client, expected, &live, Extra::Ignore)?;
+        found.extend(on_host(host.as_deref(), diffs));
+    }
+    Ok(found)
+}
+
+/// The database as each host holds it: off a cluster one state, of the server itself; on a
+/// cluster one per host of `system.clusters`, each read through `remote()` (18.16 has no
+/// `clusterAllReplicas`, and one read per host says which host differs).
+fn live_states(
+    client: &Client,
+    database: &str,
+    cluster: Option<&str>,
+) -> Result<Vec<(Option<String>, State)>, String> {
+    let Some(name) = cluster else {
+        return Ok(vec![(None, live::read(client, database)?.state)]);
+    };
+    let cluster = Cluster::read(client, name)?;
+    let mut out = Vec::new();
+    for host in &cluster.hosts {
+        let source = Source::Replica {
+            address: &host.address,
+            user: &host.user,
+        };
+        let state = live::read_on(client, database, source)
+            .map_err(|e| format!("on {}: {e}", host.address))?
+            .state;
+        out.push((Some(host.address.clone()), state));
+    }
+    Ok(out)
+}
+
+/// Differences found on one host, naming it on a cluster.
+fn on_host(host: Option<&str>, diffs: Vec<String>) -> impl Iterator<Item = String> + '_ {
+    diffs.into_iter().map(move |d| match host {
+        Some(h) => format!("on {h}: {d}"),
+        None => d,
+    })
 }
 
 /// Checks the database against the newest plan's end state (every plan applied).
@@ -226,8 +286,7 @@ pub fn check_end(client: &Client, dir: &MigrationDir, plans: &[Plan]) -> Result<
         Ok((_, end)) => end,
         Err(why) => return Ok(Drift::Unchecked(why)),
     };
-    let live = live::read(client, &end.database)?.state;
-    let found = live::diff_live(client, &end, &live, Extra::Ignore)?;
+    let found = differences_everywhere(client, &end, plans[last].cluster.as_deref())?;
     Ok(if found.is_empty() {
         Drift::None("up to date, no drift".to_owned())
     } else {

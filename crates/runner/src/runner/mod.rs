@@ -6,8 +6,10 @@
 
 pub mod apply;
 pub mod backfill_progress;
+pub mod cluster;
 pub mod drift;
 pub mod exact;
+pub mod features;
 pub mod journal;
 pub mod lock;
 pub mod progress;
@@ -22,6 +24,15 @@ pub fn now_millis() -> u128 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis())
+        .unwrap_or(0)
+}
+
+/// Microseconds since the Unix epoch, by this machine's clock: orders journal rows of the same
+/// second.
+pub fn now_micros() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros())
         .unwrap_or(0)
 }
 
