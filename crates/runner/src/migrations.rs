@@ -11,6 +11,7 @@
 //!   chplan.sum             digests of all of the above
 //! ```
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -219,7 +220,14 @@ impl MigrationDir {
         fs::rename(&tmp, &final_dir)
             .map_err(|e| format!("cannot rename into {}: {e}", final_dir.display()))?;
         write_atomic(&self.root.join(STATE_FILE), state_json.as_bytes())?;
-        self.write_sum()
+        // The files just written are not read back to be hashed: their digests are known.
+        let id = &plan.id;
+        let known = BTreeMap::from([
+            (format!("{id}/{STATE_FILE}"), plan.to_state.clone()),
+            (STATE_FILE.to_string(), plan.to_state.clone()),
+        ]);
+        let sum = self.compute_sum_knowing(&known)?;
+        write_atomic(&self.root.join(SUM_FILE), sum.as_bytes())
     }
 
     /// The lines of `chplan.sum`: every artifact with its digest, then a digest of them all.
@@ -228,6 +236,11 @@ impl MigrationDir {
     /// file that does not exist has no line (so a directory sealed before plans kept their
     /// state.json keeps its sum).
     pub fn compute_sum(&self) -> Result<String, String> {
+        self.compute_sum_knowing(&BTreeMap::new())
+    }
+
+    /// `compute_sum`, with the digests of some files (by their line's name) already known.
+    fn compute_sum_knowing(&self, known: &BTreeMap<String, String>) -> Result<String, String> {
         let mut files = Vec::new();
         for id in self.plan_ids()? {
             files.push(format!("{id}/{PLAN_FILE}"));
@@ -239,6 +252,10 @@ impl MigrationDir {
         let mut body = String::new();
         for f in files {
             let path = self.root.join(&f);
+            if let Some(d) = known.get(&f) {
+                body.push_str(&format!("{f} {d}\n"));
+                continue;
+            }
             let file_digest = match file_digest(&path) {
                 Ok(Some(d)) => d,
                 Ok(None) => continue,
