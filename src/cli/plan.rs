@@ -268,9 +268,9 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
     } else {
         BTreeSet::new()
     };
-    if !approved(args, &plan, &chosen) {
+    if !approved(args, plan, &chosen) {
         if json {
-            plan_json("refused", Some(&plan), &planned.retained, &c, &diags)?;
+            plan_json("refused", Some(plan), &planned.retained, &c, &diags)?;
         }
         return Ok(Outcome::Problems);
     }
@@ -284,11 +284,11 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
     }
     if args.dry_run {
         if json {
-            plan_json("dry_run", Some(&plan), &planned.retained, &c, &diags)?;
+            plan_json("dry_run", Some(plan), &planned.retained, &c, &diags)?;
             return Ok(Outcome::Clean);
         }
         out.push('\n');
-        out.push_str(&plan_yaml(&plan)?);
+        out.push_str(&plan_yaml(plan)?);
         emit(&out)?;
         return Ok(Outcome::Clean);
     }
@@ -296,12 +296,12 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
         &c,
         &planned.retained,
         &planned.new,
-        &plan,
+        plan,
         start.as_ref(),
         &mut out,
     )?;
     if json {
-        plan_json("written", Some(&plan), &planned.retained, &c, &diags)?;
+        plan_json("written", Some(plan), &planned.retained, &c, &diags)?;
     } else {
         emit(&out)?;
     }
