@@ -14,7 +14,7 @@ use crate::front::ir::{Spanned, Table, Text};
 use chplan_clickhouse::sql::fragment::{self, Place};
 
 /// The fragments of a table: column defaults, TTLs, codecs and backfills, keys, TTL, index
-/// expressions and types, projection bodies, constraints, engine arguments and parameters.
+/// expressions and types, projection bodies, constraints, the engine's `args=`.
 pub fn table(cx: &mut Cx, t: &Table) {
     for c in &t.columns {
         let column = format!("column `{}`", c.name.value);
@@ -65,14 +65,10 @@ pub fn table(cx: &mut Cx, t: &Table) {
             &format!("constraint `{}`", k.name.value),
         );
     }
-    if let Some(engine) = &t.engine {
-        for (name, value) in &engine.params {
-            let what = format!("engine parameter `{name}`");
-            check_spanned(cx, value, Place::Expr, &what);
-        }
-        for arg in &engine.args {
-            check_spanned(cx, arg, Place::Expr, "engine argument");
-        }
+    // Only `args=` is pasted as written; the named parameters and positional columns are
+    // quoted as names or strings.
+    if let Some(args) = t.engine.as_ref().and_then(|e| e.params.get("args")) {
+        check_spanned(cx, args, Place::ExprList, "engine `args`");
     }
 }
 
