@@ -13,6 +13,8 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod fragments;
+pub mod multiquery;
 pub mod project;
 pub mod pty;
 
@@ -73,8 +75,9 @@ pub fn clickhouse() -> &'static ClickHouse {
     })
 }
 
-/// The interpreter `.ci/setup-clickhouse.sh` installed chDB into.
-fn python() -> PathBuf {
+/// The interpreter `.ci/setup-clickhouse.sh` installed chDB into (chfront and
+/// `multiquery.py` run on it).
+pub fn python() -> PathBuf {
     if let Some(p) = std::env::var_os("CHFRONT_PYTHON") {
         return PathBuf::from(p);
     }

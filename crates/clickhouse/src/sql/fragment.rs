@@ -42,6 +42,9 @@ pub enum What {
     /// A string literal (`Kind::Str`), quoted name (`Kind::Quoted`) or comment
     /// (`Kind::Comment`) that never ends.
     Unterminated(Kind),
+    /// A `$$...$$` string (ClickHouse's heredoc): servers and clients that predate it split
+    /// statements inside it.
+    Heredoc,
     /// A closing bracket with no opening one before it.
     Unopened,
     /// An opening bracket never closed.
@@ -62,7 +65,7 @@ impl What {
     pub fn breaks_statement(self) -> bool {
         matches!(
             self,
-            What::Separator | What::Comment | What::Unterminated(_)
+            What::Separator | What::Comment | What::Heredoc | What::Unterminated(_)
         )
     }
 
@@ -72,6 +75,9 @@ impl What {
                 "`;` ends the statement: what follows would run as another statement"
             }
             What::Comment => "a comment would hide the rest of the statement in up.sql",
+            What::Heredoc => {
+                "a $$ string: older servers and clients read a `;` inside it as the end of the statement"
+            }
             What::Unterminated(Kind::Str) => "unterminated string literal",
             What::Unterminated(Kind::Quoted) => "unterminated quoted name",
             What::Unterminated(_) => "unterminated comment",
@@ -88,6 +94,7 @@ impl What {
         match self {
             What::Separator => "statement separator",
             What::Comment => "comment",
+            What::Heredoc => "heredoc string",
             What::Unterminated(_) => "opened here, never closed",
             What::Unopened => "nothing to close",
             What::Unclosed => "never closed",
@@ -106,6 +113,7 @@ impl What {
             What::Comment => {
                 "remove the SQL comment; put notes in a KDL comment (// ...) beside the node (inside a string literal, '--', it is fine)"
             }
+            What::Heredoc => "write the string in single quotes: 'text' (a quote inside it as \\')",
             What::Unterminated(Kind::Str) => {
                 "close the string with ' (write a quote inside it as \\' or '')"
             }
@@ -133,7 +141,7 @@ pub fn check(text: &str, place: Place) -> Result<(), Problem> {
         return name(text);
     }
     let lexed = lex(text);
-    breaks(&lexed)?;
+    breaks(text, &lexed)?;
     brackets(text, &lexed.toks)?;
     match place {
         Place::Query => query(text, &lexed.toks),
@@ -147,7 +155,7 @@ pub fn check(text: &str, place: Place) -> Result<(), Problem> {
 /// fails on the same text (a parse for column references) has nothing to add.
 pub fn well_formed(text: &str) -> bool {
     let lexed = lex(text);
-    breaks(&lexed).is_ok() && brackets(text, &lexed.toks).is_ok()
+    breaks(text, &lexed).is_ok() && brackets(text, &lexed.toks).is_ok()
 }
 
 /// Rendered SQL is exactly one statement: no separator (but one at the very end), no
@@ -160,33 +168,40 @@ pub fn one_statement(sql: &str) -> Result<(), Problem> {
     {
         lexed.toks.pop();
     }
-    breaks(&lexed)?;
+    breaks(sql, &lexed)?;
     brackets(sql, &lexed.toks)
 }
 
 /// The first separator, comment or unterminated token.
-fn breaks(lexed: &Lexed) -> Result<(), Problem> {
+fn breaks(text: &str, lexed: &Lexed) -> Result<(), Problem> {
+    let heredoc = |t: &Tok| t.kind == Kind::Str && t.text(text).starts_with('$');
     let first = lexed
         .toks
         .iter()
-        .find(|t| matches!(t.kind, Kind::Semicolon | Kind::Comment));
+        .find(|t| matches!(t.kind, Kind::Semicolon | Kind::Comment) || heredoc(t));
     if let Some(r) = lexed.refusal
         && first.is_none_or(|t| r.at <= t.start)
     {
         let width = if r.kind == Kind::Comment { 2 } else { 1 };
+        // A `$$` string is refused whether it ends or not.
+        let what = if text[r.at..].starts_with('$') {
+            What::Heredoc
+        } else {
+            What::Unterminated(r.kind)
+        };
         return Err(Problem {
             range: r.at..r.at + width,
-            what: What::Unterminated(r.kind),
+            what,
         });
     }
     match first {
         None => Ok(()),
         Some(t) => Err(Problem {
             range: t.start..t.end,
-            what: if t.kind == Kind::Semicolon {
-                What::Separator
-            } else {
-                What::Comment
+            what: match t.kind {
+                Kind::Semicolon => What::Separator,
+                Kind::Comment => What::Comment,
+                _ => What::Heredoc,
             },
         }),
     }

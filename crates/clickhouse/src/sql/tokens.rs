@@ -130,8 +130,14 @@ fn scan(s: &str, from: usize, out: &mut Vec<(Kind, Range<usize>)>, refusal: &mut
         Err(e) => {
             let mut at = lines.byte(e.location).unwrap_or(0).min(text.len());
             if at == text.len() {
-                // An unterminated comment is reported where the text ends.
-                at = text.rfind("/*").unwrap_or(0);
+                // An unterminated comment or dollar-quoted string is reported where the text
+                // ends: the opener is the last one.
+                at = if e.message.contains("dollar") {
+                    text.rfind("$$").or_else(|| text.rfind('$'))
+                } else {
+                    text.rfind("/*")
+                }
+                .unwrap_or(0);
             }
             if !text.is_char_boundary(at) {
                 at = 0;
@@ -141,7 +147,8 @@ fn scan(s: &str, from: usize, out: &mut Vec<(Kind, Range<usize>)>, refusal: &mut
             }
             let rest = &text[at..];
             let kind = match rest.chars().next() {
-                Some('\'') => Kind::Str,
+                // `$$...` (ClickHouse's heredoc) is a string too.
+                Some('\'' | '$') => Kind::Str,
                 Some('`' | '"') => Kind::Quoted,
                 Some('/' | '-') => Kind::Comment,
                 // Not a quote or a comment (`1_x`, a number sqlparser will not read): the run
@@ -208,7 +215,8 @@ fn kind_of(token: &Token) -> Option<Kind> {
         | Token::SingleQuotedByteStringLiteral(_)
         | Token::DoubleQuotedByteStringLiteral(_)
         | Token::SingleQuotedRawStringLiteral(_)
-        | Token::DoubleQuotedRawStringLiteral(_) => Kind::Str,
+        | Token::DoubleQuotedRawStringLiteral(_)
+        | Token::DollarQuotedString(_) => Kind::Str,
         Token::LParen | Token::LBracket | Token::LBrace => Kind::Open,
         Token::RParen | Token::RBracket | Token::RBrace => Kind::Close,
         Token::Comma => Kind::Comma,
