@@ -16,62 +16,9 @@ use chplan_runner::artifacts::plan::Operation;
 use chplan_runner::migrations::up_sql;
 use support::Project;
 use support::cli::ok;
-use support::fragments::{FRAGMENTS, schema, statements, valid};
+use support::fragments::{Lcg, mutate, schema, statements, valid};
 
 const MUTANTS: usize = 3000;
-
-/// What the mutations insert: statement separators, comments, quotes, brackets, escapes.
-const PIECES: &[&str] = &[
-    ";",
-    "--",
-    "-- x\n",
-    "/*",
-    "*/",
-    "/* y */",
-    "#",
-    "'",
-    "''",
-    "\\'",
-    "`",
-    "\"",
-    "(",
-    ")",
-    "[",
-    "]",
-    "{",
-    "}",
-    "\\",
-    "\n",
-    ",",
-    "; DROP TABLE fz.copy; ",
-    "'; DROP TABLE fz.copy; --",
-    "$$",
-];
-
-/// A small deterministic generator, so a failure reproduces.
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, n: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((self.0 >> 33) as usize) % n.max(1)
-    }
-}
-
-fn mutate(rng: &mut Lcg, fragments: &mut [String]) {
-    for _ in 0..1 + rng.next(3) {
-        let f = &mut fragments[rng.next(FRAGMENTS.len())];
-        let piece = PIECES[rng.next(PIECES.len())];
-        let mut at = rng.next(f.len() + 1);
-        while !f.is_char_boundary(at) {
-            at -= 1;
-        }
-        f.insert_str(at, piece);
-    }
-}
 
 fn assert_one_statement_each(ops: &[Operation], mutant: &str) {
     for op in ops {

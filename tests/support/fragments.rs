@@ -79,6 +79,60 @@ pub fn valid() -> Vec<String> {
     FRAGMENTS.iter().map(|(_, v)| v.to_string()).collect()
 }
 
+/// What mutations insert: statement separators, comments, quotes, brackets, escapes.
+pub const PIECES: &[&str] = &[
+    ";",
+    "--",
+    "-- x\n",
+    "/*",
+    "*/",
+    "/* y */",
+    "#",
+    "'",
+    "''",
+    "\\'",
+    "`",
+    "\"",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    "\\",
+    "\n",
+    ",",
+    "; DROP TABLE fz.copy; ",
+    "'; DROP TABLE fz.copy; --",
+    "$$",
+];
+
+/// A small deterministic generator, so a failure reproduces.
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    pub fn next(&mut self, n: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) as usize) % n.max(1)
+    }
+}
+
+/// One to three `PIECES` inserted at random places of random fragments.
+pub fn mutate(rng: &mut Lcg, fragments: &mut [String]) {
+    for _ in 0..1 + rng.next(3) {
+        let f = &mut fragments[rng.next(FRAGMENTS.len())];
+        let piece = PIECES[rng.next(PIECES.len())];
+        let mut at = rng.next(f.len() + 1);
+        while !f.is_char_boundary(at) {
+            at -= 1;
+        }
+        f.insert_str(at, piece);
+    }
+}
+
 /// `s` as a quoted KDL string.
 pub fn kdl_string(s: &str) -> String {
     let mut out = String::from("\"");

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
-"""Runs one SQL script as clickhouse-client --multiquery runs it, on chDB (ClickHouse's own
+"""Runs SQL scripts as clickhouse-client --multiquery runs them, on chDB (ClickHouse's own
 statement splitter and engine, in process), and says how many statements ClickHouse executed.
 
-Usage: multiquery.py SETUP_SQL SCRIPT_FILE [CHECK_SQL ...]
-SETUP_SQL runs first (not counted); then the script, as one multi-statement query; the
-number of statements is the rise of system.events' `Query` counter, less the query that reads
-it. Each CHECK_SQL then runs and its TSV result is returned. Prints one JSON object:
-{"executed": N, "error": null or "...", "checks": ["...", ...]}.
-Standard library only, apart from chdb-core.
+Reads a JSON list of jobs on standard input, each {"setup": SQL, "script": SQL, "checks":
+[SQL, ...]}, and runs them in order in one chDB session: the setup first (not counted), then
+the script as one multi-statement query, whose number of statements is the rise of
+system.events' `Query` counter, less the query that reads it; then each check, whose TSV
+result is returned. Prints a JSON list, one {"executed": N, "error": null or "...",
+"checks": ["...", ...]} per job. Standard library only, apart from chdb-core.
 """
 
 import json
@@ -19,9 +19,7 @@ from chdb import session
 
 
 def main():
-    setup, script_file, checks = sys.argv[1], sys.argv[2], sys.argv[3:]
-    with open(script_file, encoding="utf-8") as f:
-        script = f.read()
+    jobs = json.load(sys.stdin)
     data = tempfile.mkdtemp(prefix="chplan-multiquery-")
     s = session.Session(data)
 
@@ -31,16 +29,19 @@ def main():
     def queries():
         return int(q("SELECT value FROM system.events WHERE event = 'Query'").strip() or 0)
 
-    error = None
+    out = []
     try:
-        s.query(setup)
-        before = queries()
-        try:
-            s.query(script)
-        except Exception as e:  # the engine's error, as the client would print it
-            error = str(e)
-        executed = queries() - before - 1
-        out = {"executed": executed, "error": error, "checks": [q(c) for c in checks]}
+        for job in jobs:
+            s.query(job["setup"])
+            before = queries()
+            error = None
+            try:
+                s.query(job["script"])
+            except Exception as e:  # the engine's error, as the client would print it
+                error = str(e)
+            executed = queries() - before - 1
+            out.append({"executed": executed, "error": error,
+                        "checks": [q(c) for c in job["checks"]]})
     finally:
         s.close()
         shutil.rmtree(data, ignore_errors=True)
