@@ -23,7 +23,7 @@ use chplan::back::planner;
 use chplan::front::compile::compile;
 use chplan::front::diag::Diagnostics;
 use chplan_clickhouse::sqltext::quote_string;
-use chplan_runner::artifacts::plan::Plan;
+use chplan_runner::artifacts::plan::{OpKind, Plan};
 use chplan_runner::migrations::{parse_plan, up_sql};
 use support::cli::{chplan, ok, text};
 use support::fragments::{Lcg, mutate, schema, statements, valid};
@@ -181,7 +181,8 @@ fn the_issues_injections_never_reach_a_script() {
 /// accepts is planned from nothing, and chDB runs its `up.sql` as one multi-statement script.
 /// When every statement succeeds, exactly the plan's operations ran and exactly its objects
 /// exist; when the engine refuses one (an accepted mutant can still be wrong SQL: ClickHouse
-/// checks it, chplan does not), no more statements ran than the plan has.
+/// checks it, chplan does not), the statements that ran are the plan's first operations: no
+/// more of them, and the objects are exactly what those create.
 #[test]
 fn accepted_mutants_run_as_exactly_their_operations_on_clickhouse() {
     let p = Project::new("fz");
@@ -223,6 +224,28 @@ fn accepted_mutants_run_as_exactly_their_operations_on_clickhouse() {
             Some(e) => {
                 refused_by_engine += 1;
                 assert!(run.executed <= ops, "{e}\n{}", job.script);
+                // The statements that ran are the first operations: the objects are those
+                // they create (the last one's too, unless it was the one refused).
+                let k = run.executed as usize;
+                let creates = |n: usize| {
+                    plan.operations[..n.min(plan.operations.len())]
+                        .iter()
+                        .filter(|o| {
+                            matches!(
+                                o.kind,
+                                OpKind::CreateTable
+                                    | OpKind::CreateView
+                                    | OpKind::CreateMaterializedView
+                            )
+                        })
+                        .count()
+                };
+                let objects: usize = run.checks[0].trim().parse().unwrap();
+                assert!(
+                    objects == creates(k) || objects == creates(k.saturating_sub(1)),
+                    "{objects} objects after {k} statements ({e}):\n{}",
+                    job.script
+                );
             }
         }
     }
