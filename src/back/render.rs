@@ -5,6 +5,7 @@ use minijinja::value::{Serde, Value};
 use minijinja::{Environment, UndefinedBehavior, context};
 
 use super::steps::Step;
+use chplan_clickhouse::sql::fragment;
 use chplan_clickhouse::sqltext::{quote_ident, quote_string};
 use chplan_runner::artifacts::plan::Operation;
 
@@ -92,7 +93,32 @@ pub fn render_sql(
     let sql = template
         .render(context)
         .map_err(|e| format!("rendering {} ({name}): {e:#}", step.id))?;
-    Ok(sql.trim().to_string())
+    let sql = sql.trim().to_string();
+    one_statement(&step.id, &sql)?;
+    Ok(sql)
+}
+
+/// How a rendering error that is a bug of chplan's, not a problem of the input, begins:
+/// commands exit 2 on it (`is_internal`).
+const INTERNAL: &str = "internal error: ";
+
+pub fn is_internal(error: &str) -> bool {
+    error.starts_with(INTERNAL)
+}
+
+/// Defence in depth behind the fragment checks of `front::lower::fragments`: an operation's
+/// SQL is exactly one statement for `clickhouse-client --multiquery` (no `;` inside, no
+/// comment that would swallow the `;` up.sql puts after it, nothing unterminated), or nothing
+/// is written.
+fn one_statement(id: &str, sql: &str) -> Result<(), String> {
+    fragment::one_statement(sql).map_err(|p| {
+        let at = sql.get(p.range.clone()).unwrap_or("");
+        format!(
+            "{INTERNAL}the SQL of operation {id} is not exactly one statement ({} at byte {}: `{at}`); nothing was written. This is a bug of chplan: please report it with the schema",
+            p.what.message(),
+            p.range.start
+        )
+    })
 }
 
 pub fn render_operations(
@@ -115,4 +141,23 @@ pub fn render_operations(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_statement_break_is_an_internal_error() {
+        for sql in [
+            "CREATE VIEW v AS SELECT 1; DROP TABLE t",
+            "CREATE VIEW v AS SELECT 1 -- swallows the ;",
+            "ALTER TABLE t MODIFY SETTING x = #inf",
+            "ALTER TABLE t ADD COLUMN c String DEFAULT 'open",
+        ] {
+            let e = one_statement("op", sql).unwrap_err();
+            assert!(is_internal(&e), "{e}");
+        }
+        assert!(one_statement("op", "CREATE VIEW v AS SELECT ';', '--'").is_ok());
+    }
 }

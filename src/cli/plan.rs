@@ -220,6 +220,8 @@ pub fn run(project: &Path, args: &Args) -> Result<Outcome, String> {
     };
     let planned = match planner::plan_with(&c, &args.name, &mut options, &mut diags) {
         Ok(p) => ManuallyDrop::new(p),
+        // A bug of chplan's, not a problem of the schema: exit 2.
+        Err(e) if crate::back::render::is_internal(&e) => return Err(e),
         Err(e) => {
             eprint!(
                 "{}",

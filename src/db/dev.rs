@@ -178,6 +178,7 @@ pub fn round(
     };
     let planned = match planner::plan_with(&c, "dev", &mut plan_options, &mut diags) {
         Ok(p) => p,
+        Err(e) if crate::back::render::is_internal(&e) => return Err(e),
         Err(e) => {
             let _ = write!(
                 out,

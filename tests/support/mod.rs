@@ -14,6 +14,8 @@
 
 pub mod cli;
 pub mod cluster;
+pub mod fragments;
+pub mod multiquery;
 pub mod project;
 pub mod pty;
 
@@ -74,8 +76,9 @@ pub fn clickhouse() -> &'static ClickHouse {
     })
 }
 
-/// The interpreter `.ci/setup-clickhouse.sh` installed chDB into.
-fn python() -> PathBuf {
+/// The interpreter `.ci/setup-clickhouse.sh` installed chDB into (chfront and
+/// `multiquery.py` run on it).
+pub fn python() -> PathBuf {
     if let Some(p) = std::env::var_os("CHFRONT_PYTHON") {
         return PathBuf::from(p);
     }

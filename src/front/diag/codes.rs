@@ -46,6 +46,8 @@ codes! {
     PrimaryKeyNotPrefix = "E110", "primary-key-not-prefix", "PRIMARY KEY is not a prefix of ORDER BY";
     SampleNotInKey = "E111", "sample-by-not-in-key", "SAMPLE BY is not part of the primary key";
     ProjectionNeedsSetting = "E112", "projection-needs-setting", "a projection on a merging engine without deduplicate_merge_projection_mode";
+    FragmentBreaksStatement = "E113", "fragment-breaks-statement", "SQL text from the schema holds a `;`, a comment, a `$$` string, or an unterminated string, quoted name or comment outside string literals";
+    MalformedFragment = "E114", "malformed-fragment", "SQL text from the schema is not one piece of what its place takes (unbalanced brackets, several expressions, not a SELECT, not a setting name)";
     DuplicateName = "E201", "duplicate-name", "two declarations have the same physical name";
     UnknownTable = "E202", "unknown-table", "SQL or depends-on names an object that is not declared";
     UnknownTarget = "E203", "unknown-target", "a materialized view writes into a table that is not declared";

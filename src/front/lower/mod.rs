@@ -2,6 +2,7 @@
 //! property or value that does not fit the schema language.
 
 mod config;
+mod fragments;
 mod node;
 mod table;
 pub mod text;

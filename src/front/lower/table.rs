@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use kdl::{KdlNode, KdlValue};
 
+use super::fragments;
 use super::node::{Cx, display_value, unknown_node};
 use super::{check_name, version};
 use crate::front::diag::{Code, Diagnostic};
@@ -81,6 +82,7 @@ pub fn lower_table(cx: &mut Cx, node: &KdlNode) -> Option<Table> {
         }
         lower_table_child(cx, &mut table, child, kind);
     }
+    fragments::table(cx, &table);
     Some(table)
 }
 
@@ -318,9 +320,11 @@ fn lower_settings(cx: &mut Cx, node: &KdlNode) -> BTreeMap<String, Spanned<Setti
             cx.error(d);
             continue;
         };
+        fragments::setting_name(cx, e);
         let value = match e.value() {
             KdlValue::Integer(i) => SettingValue::Int(*i),
-            KdlValue::Float(_) => {
+            KdlValue::Float(f) => {
+                fragments::setting_float(cx, key.value(), *f, span);
                 let raw = cx
                     .source
                     .get(span.start..span.end)

@@ -3,6 +3,7 @@
 use kdl::KdlNode;
 
 use super::check_name;
+use super::fragments;
 use super::node::{Cx, unknown_node};
 use super::table::single_string;
 use crate::front::ir::{MaterializedView, Spanned, Text, View};
@@ -74,6 +75,7 @@ pub fn lower_view(cx: &mut Cx, node: &KdlNode) -> Option<View> {
         cx.missing(node, "`select` child", usage);
         return None;
     };
+    fragments::select(cx, &select, &format!("view `{}`", name.value));
     Some(View {
         name,
         select,
@@ -98,6 +100,7 @@ pub fn lower_materialized_view(cx: &mut Cx, node: &KdlNode) -> Option<Materializ
         cx.missing(node, "`select` child", usage);
         return None;
     };
+    fragments::select(cx, &select, &format!("materialized view `{}`", name.value));
     Some(MaterializedView {
         name,
         to: to?,

@@ -9,6 +9,7 @@ use crate::front::source::Span;
 use crate::front::suggest;
 use chplan_clickhouse::engines::{self, EngineInfo};
 use chplan_clickhouse::sql::expr as sqlexpr;
+use chplan_clickhouse::sql::fragment;
 use chplan_clickhouse::sql::keys::{compact, encloses, key_items, without_directions};
 
 pub fn check_table(t: &Table, diags: &mut Diagnostics) {
@@ -305,6 +306,8 @@ impl ColumnCx<'_> {
                     }
                 }
             }
+            // The fragment check of `lower` reported it already (E113, E114).
+            Err(_) if !fragment::well_formed(&e.value) => {}
             Err(err) => diags.push(
                 Diagnostic::warning(
                     Code::ExprNotChecked,

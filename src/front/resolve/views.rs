@@ -8,6 +8,7 @@ use crate::front::ir::{ProjectConfig, Schema, Spanned, Text};
 use crate::front::source::Span;
 use crate::front::suggest;
 use chplan_clickhouse::sql::deps as sqldeps;
+use chplan_clickhouse::sql::fragment;
 
 enum Lookup {
     Found(ObjectId),
@@ -118,7 +119,13 @@ fn reads(
     let mut edges = Edges::default();
     let deps = sqldeps::infer(&select.value);
     // Declared dependencies answer the warning: the user took over from inference.
-    if let Some(problem) = deps.problem.as_ref().filter(|_| depends_on.is_empty()) {
+    // A SELECT the fragment check of `lower` refused (E113, E114) needs no warning beside it.
+    let refused = !fragment::well_formed(&select.value);
+    if let Some(problem) = deps
+        .problem
+        .as_ref()
+        .filter(|_| depends_on.is_empty() && !refused)
+    {
         diags.push(
             Diagnostic::warning(
                 Code::SqlNotParsed,

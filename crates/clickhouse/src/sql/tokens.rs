@@ -14,7 +14,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use sqlparser::dialect::ClickHouseDialect;
-use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
+use sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer, Whitespace};
 
 use crate::sql::location::LineIndex;
 use crate::sqltext::unquote_ident;
@@ -30,8 +30,29 @@ pub enum Kind {
     Open,
     Close,
     Comma,
+    /// `;`, the statement separator.
+    Semicolon,
+    /// `-- ...`, `/* ... */`, or `#` (which ClickHouse reads as a comment to the end of the
+    /// line, sqlparser as an operator). Only `lex` returns comments.
+    Comment,
     /// Anything else (operators, `.`, `=`).
     Other,
+}
+
+/// Where the tokenizer refused the text: an unterminated string, quoted name or comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refusal {
+    /// Byte offset of the opening quote or `/*`.
+    pub at: usize,
+    /// What is left open: `Str`, `Quoted` or `Comment`.
+    pub kind: Kind,
+}
+
+/// Every token of `s`, comments included, and where the tokenizer refused the text, if it did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lexed {
+    pub toks: Vec<Tok>,
+    pub refusal: Option<Refusal>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,9 +76,25 @@ impl Tok {
 
 /// The tokens of `s`, comments and whitespace left out.
 pub fn tokens(s: &str) -> Vec<Tok> {
+    let mut toks = lex(s).toks;
+    toks.retain(|t| t.kind != Kind::Comment);
+    toks
+}
+
+/// The tokens of `s` with its comments, and the refusal of an unterminated string, quoted
+/// name or comment (whose rest of the text is still one token, as in `tokens`).
+pub fn lex(s: &str) -> Lexed {
     let mut flat = Vec::new();
-    scan(s, 0, &mut flat);
+    let mut refusal = None;
+    scan(s, 0, &mut flat, &mut refusal);
     let flat = clickhouse_words(s, flat);
+    Lexed {
+        toks: with_depth(flat),
+        refusal,
+    }
+}
+
+fn with_depth(flat: Vec<(Kind, Range<usize>)>) -> Vec<Tok> {
     let mut depth: u32 = 0;
     flat.into_iter()
         .map(|(kind, range)| {
@@ -83,7 +120,7 @@ pub fn tokens(s: &str) -> Vec<Tok> {
 }
 
 /// Tokens of `s[from..]` with byte ranges into `s`.
-fn scan(s: &str, from: usize, out: &mut Vec<(Kind, Range<usize>)>) {
+fn scan(s: &str, from: usize, out: &mut Vec<(Kind, Range<usize>)>, refusal: &mut Option<Refusal>) {
     let text = &s[from..];
     let readable = readable_escapes(text);
     let dialect = ClickHouseDialect {};
@@ -93,20 +130,27 @@ fn scan(s: &str, from: usize, out: &mut Vec<(Kind, Range<usize>)>) {
         Err(e) => {
             let mut at = lines.byte(e.location).unwrap_or(0).min(text.len());
             if at == text.len() {
-                // An unterminated comment is reported where the text ends.
-                at = text.rfind("/*").unwrap_or(0);
+                // An unterminated comment or dollar-quoted string is reported where the text
+                // ends: the opener is the last one.
+                at = if e.message.contains("dollar") {
+                    text.rfind("$$").or_else(|| text.rfind('$'))
+                } else {
+                    text.rfind("/*")
+                }
+                .unwrap_or(0);
             }
             if !text.is_char_boundary(at) {
                 at = 0;
             }
             if at > 0 {
-                scan(&s[..from + at], from, out);
+                scan(&s[..from + at], from, out, refusal);
             }
             let rest = &text[at..];
             let kind = match rest.chars().next() {
-                Some('\'') => Kind::Str,
+                // `$$...` (ClickHouse's heredoc) is a string too.
+                Some('\'' | '$') => Kind::Str,
                 Some('`' | '"') => Kind::Quoted,
-                Some('/' | '-') => Kind::Other,
+                Some('/' | '-') => Kind::Comment,
                 // Not a quote or a comment (`1_x`, a number sqlparser will not read): the run
                 // of word characters is a word, and scanning goes on after it.
                 Some(_) => {
@@ -116,12 +160,16 @@ fn scan(s: &str, from: usize, out: &mut Vec<(Kind, Range<usize>)>) {
                         .max(rest.chars().next().map_or(1, char::len_utf8));
                     out.push((Kind::Word, from + at..from + at + word));
                     if at + word < text.len() {
-                        scan(s, from + at + word, out);
+                        scan(s, from + at + word, out, refusal);
                     }
                     return;
                 }
                 None => return,
             };
+            refusal.get_or_insert(Refusal {
+                at: from + at,
+                kind,
+            });
             out.push((kind, from + at..s.len()));
         }
     }
@@ -147,7 +195,13 @@ fn push_all(
 
 fn kind_of(token: &Token) -> Option<Kind> {
     Some(match token {
+        Token::Whitespace(
+            Whitespace::SingleLineComment { .. } | Whitespace::MultiLineComment(_),
+        )
+        | Token::Sharp
+        | Token::DoubleSharp => Kind::Comment,
         Token::Whitespace(_) | Token::EOF => return None,
+        Token::SemiColon => Kind::Semicolon,
         Token::Word(w) if w.quote_style.is_some() => Kind::Quoted,
         Token::Word(_) | Token::Number(..) => Kind::Word,
         Token::SingleQuotedString(_)
@@ -161,7 +215,8 @@ fn kind_of(token: &Token) -> Option<Kind> {
         | Token::SingleQuotedByteStringLiteral(_)
         | Token::DoubleQuotedByteStringLiteral(_)
         | Token::SingleQuotedRawStringLiteral(_)
-        | Token::DoubleQuotedRawStringLiteral(_) => Kind::Str,
+        | Token::DoubleQuotedRawStringLiteral(_)
+        | Token::DollarQuotedString(_) => Kind::Str,
         Token::LParen | Token::LBracket | Token::LBrace => Kind::Open,
         Token::RParen | Token::RBracket | Token::RBrace => Kind::Close,
         Token::Comma => Kind::Comma,
@@ -366,6 +421,37 @@ mod tests {
             [("a", Word, 0), (",", Comma, 0), ("'open, b", Str, 0)]
         );
         assert_eq!(texts("x `open"), [("x", Word, 0), ("`open", Quoted, 0)]);
-        assert_eq!(texts("/* open"), [("/* open", Other, 0)]);
+        assert!(texts("/* open").is_empty());
+    }
+
+    #[test]
+    fn lex_keeps_comments_separators_and_refusals() {
+        let s = "a; b -- c\n# d\n/* e */ 'f";
+        let l = lex(s);
+        let kinds: Vec<(&str, Kind)> = l.toks.iter().map(|t| (t.text(s), t.kind)).collect();
+        assert_eq!(kinds[1], (";", Kind::Semicolon));
+        assert_eq!(kinds[3].1, Kind::Comment);
+        assert!(kinds.iter().any(|(t, k)| *t == "#" && *k == Kind::Comment));
+        assert!(
+            kinds
+                .iter()
+                .any(|(t, k)| *t == "/* e */" && *k == Kind::Comment)
+        );
+        assert_eq!(
+            l.refusal,
+            Some(Refusal {
+                at: s.len() - 2,
+                kind: Kind::Str
+            })
+        );
+        assert_eq!(
+            lex("x /* open").refusal.map(|r| (r.at, r.kind)),
+            Some((2, Kind::Comment))
+        );
+        assert_eq!(
+            lex("'a\\'; b'").refusal,
+            None,
+            "a backslash escapes the quote"
+        );
     }
 }
