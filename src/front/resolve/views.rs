@@ -120,11 +120,10 @@ fn reads(
     let deps = sqldeps::infer(&select.value);
     // Declared dependencies answer the warning: the user took over from inference.
     // A SELECT the fragment check of `lower` refused (E113, E114) needs no warning beside it.
-    let refused = !fragment::well_formed(&select.value);
     if let Some(problem) = deps
         .problem
         .as_ref()
-        .filter(|_| depends_on.is_empty() && !refused)
+        .filter(|_| depends_on.is_empty() && fragment::well_formed(&select.value))
     {
         diags.push(
             Diagnostic::warning(

@@ -140,6 +140,13 @@ pub fn check(text: &str, place: Place) -> Result<(), Problem> {
     if place == Place::Name {
         return name(text);
     }
+    if plainly_clean(text, place) {
+        return Ok(());
+    }
+    check_by_tokens(text, place)
+}
+
+fn check_by_tokens(text: &str, place: Place) -> Result<(), Problem> {
     let lexed = lex(text);
     breaks(text, &lexed)?;
     brackets(text, &lexed.toks)?;
@@ -154,6 +161,9 @@ pub fn check(text: &str, place: Place) -> Result<(), Problem> {
 /// balanced brackets). When it does not, `check` reports it in any place, so an analysis that
 /// fails on the same text (a parse for column references) has nothing to add.
 pub fn well_formed(text: &str) -> bool {
+    if plainly_clean(text, Place::ExprList) {
+        return true;
+    }
     let lexed = lex(text);
     breaks(text, &lexed).is_ok() && brackets(text, &lexed.toks).is_ok()
 }
@@ -170,6 +180,53 @@ pub fn one_statement(sql: &str) -> Result<(), Problem> {
     }
     breaks(sql, &lexed)?;
     brackets(sql, &lexed.toks)
+}
+
+/// Most fragments (`toYYYYMM(created_at)`, a SELECT without literals) hold nothing that can
+/// hide or end anything: no quote, `;`, `#`, `$`, backslash, `--` or `/*`. Then the tokens
+/// `check` looks at are the bytes themselves: brackets, commas at the top level and the first
+/// word, read here without the tokenizer (which costs a schema's check a third of its time).
+/// `false` only says "ask the tokenizer", which also names the problem when there is one.
+fn plainly_clean(text: &str, place: Place) -> bool {
+    let b = text.as_bytes();
+    let hazard = |i: usize| match b[i] {
+        b';' | b'#' | b'$' | b'\\' | b'\'' | b'"' | b'`' => true,
+        b'-' => b.get(i + 1) == Some(&b'-'),
+        b'/' => b.get(i + 1) == Some(&b'*'),
+        c => !c.is_ascii(),
+    };
+    let mut open = Vec::new();
+    for (i, &c) in b.iter().enumerate() {
+        if hazard(i) {
+            return false;
+        }
+        match c {
+            c @ (b'(' | b'[' | b'{') => open.push(c),
+            c @ (b')' | b']' | b'}') => {
+                let pair = match c {
+                    b')' => b'(',
+                    b']' => b'[',
+                    _ => b'{',
+                };
+                if open.pop() != Some(pair) {
+                    return false;
+                }
+            }
+            b',' if open.is_empty() && place == Place::Expr => return false,
+            _ => {}
+        }
+    }
+    if !open.is_empty() {
+        return false;
+    }
+    if place == Place::Query {
+        let rest = text.trim_start_matches(|c: char| c.is_ascii_whitespace() || "([{".contains(c));
+        let word = &rest[..rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len())];
+        return word.eq_ignore_ascii_case("SELECT") || word.eq_ignore_ascii_case("WITH");
+    }
+    true
 }
 
 /// The first separator, comment or unterminated token.
@@ -285,6 +342,38 @@ fn name(text: &str) -> Result<(), Problem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The shortcut never accepts what the tokenizer refuses (seeded random fragments).
+    #[test]
+    fn the_shortcut_agrees_with_the_tokens() {
+        let pieces = [
+            "a", "SELECT", "with", " ", "(", ")", "[", "]", "{", "}", ",", "-", "/", "*", "1",
+            "x_1", "'", ";", "#", "$", "`", "\"", "\\", "--", "/*", "*/", "é", "\n", "+",
+        ];
+        let mut seed: u64 = 11;
+        let mut accepted = 0;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            for k in 0..(seed >> 60) + 1 {
+                let r = (seed >> (k * 4 % 56)) as usize;
+                text.push_str(pieces[r % pieces.len()]);
+            }
+            for place in [Place::Query, Place::Expr, Place::ExprList] {
+                if plainly_clean(&text, place) {
+                    accepted += 1;
+                    assert_eq!(
+                        check_by_tokens(&text, place),
+                        Ok(()),
+                        "{text:?} as {place:?}"
+                    );
+                }
+            }
+        }
+        assert!(accepted > 1000, "{accepted}");
+    }
 
     fn what(text: &str, place: Place) -> Option<(What, &str)> {
         check(text, place)
