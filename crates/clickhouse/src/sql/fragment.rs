@@ -208,16 +208,8 @@ fn plainly_clean(text: &str, place: Place) -> bool {
             return false;
         }
         match c {
-            c @ (b'(' | b'[' | b'{') => open.push(c),
-            c @ (b')' | b']' | b'}') => {
-                let pair = match c {
-                    b')' => b'(',
-                    b']' => b'[',
-                    _ => b'{',
-                };
-                if open.pop() != Some(pair) {
-                    return false;
-                }
+            b'(' | b'[' | b'{' | b')' | b']' | b'}' if !pair_bracket(&mut open, c) => {
+                return false;
             }
             b',' if open.is_empty() && place == Place::Expr => return false,
             _ => {}
@@ -234,6 +226,21 @@ fn plainly_clean(text: &str, place: Place) -> bool {
         return word.eq_ignore_ascii_case("SELECT") || word.eq_ignore_ascii_case("WITH");
     }
     true
+}
+
+/// An opening bracket pushed, a closing one matched with the last open; false when it does
+/// not close that one.
+fn pair_bracket(open: &mut Vec<u8>, c: u8) -> bool {
+    let opens = match c {
+        b')' => b'(',
+        b']' => b'[',
+        b'}' => b'{',
+        _ => {
+            open.push(c);
+            return true;
+        }
+    };
+    open.pop() == Some(opens)
 }
 
 /// Rendered SQL quotes every name and string it writes (`sqltext`): outside those quotes it
@@ -263,16 +270,8 @@ fn plainly_one_statement(sql: &str) -> bool {
             b';' | b'#' | b'$' | b'\\' => return false,
             b'-' if b.get(i + 1) == Some(&b'-') => return false,
             b'/' if b.get(i + 1) == Some(&b'*') => return false,
-            b'(' | b'[' | b'{' => open.push(c),
-            b')' | b']' | b'}' => {
-                let pair = match c {
-                    b')' => b'(',
-                    b']' => b'[',
-                    _ => b'{',
-                };
-                if open.pop() != Some(pair) {
-                    return false;
-                }
+            b'(' | b'[' | b'{' | b')' | b']' | b'}' if !pair_bracket(&mut open, c) => {
+                return false;
             }
             _ => {}
         }
