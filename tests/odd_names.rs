@@ -5,6 +5,7 @@
 
 mod support;
 
+use chplan::front::kdl_values::kdl_quoted;
 use chplan_clickhouse::sqltext::quote_ident;
 use support::Project;
 use support::cli::{fails, ok};
@@ -20,22 +21,6 @@ view tagged {
 }
 "#;
 
-/// A KDL string holding `s`.
-fn kdl_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 fn q(sql: &str) -> String {
     support::clickhouse().exec(sql).trim().to_owned()
 }
@@ -47,7 +32,7 @@ fn url() -> &'static str {
 /// A project for database `name`, created on the engine.
 fn project(name: &str) -> Project {
     q(&format!("CREATE DATABASE {}", quote_ident(name)));
-    Project::with_config(name, &format!("database {}\n", kdl_string(name)))
+    Project::with_config(name, &format!("database {}\n", kdl_quoted(name)))
 }
 
 /// Each database is planned and applied, and a change made behind chplan's back in it is seen.

@@ -154,12 +154,13 @@ fn table(config: &ProjectConfig, t: &Table) -> TableState {
     // (`order-by "c`ol"`), written as the server writes it; anything else is expressions.
     let exprs = |list: &[Text]| -> Vec<String> {
         list.iter()
-            .flat_map(
-                |e| match t.columns.iter().any(|c| c.name.value == e.value) {
-                    true => vec![back_quote_if_need(&e.value)],
-                    false => key_items(&e.value).into_iter().map(|(n, _)| n).collect(),
-                },
-            )
+            .flat_map(|e| {
+                if t.key_is_column(e) {
+                    vec![back_quote_if_need(&e.value)]
+                } else {
+                    key_items(&e.value).into_iter().map(|(n, _)| n).collect()
+                }
+            })
             .collect()
     };
     TableState {

@@ -171,6 +171,13 @@ impl Table {
     pub fn physical_name(&self) -> String {
         physical_name(&self.name.value, self.version.as_ref().map(|v| &v.value))
     }
+
+    /// Whether a key argument (`order-by`, `primary-key`) is exactly one of the columns' names:
+    /// then it is that column, however odd the name (`order-by "c`ol"`), and is written quoted
+    /// (`back::desired`), not read as SQL.
+    pub fn key_is_column(&self, arg: &Text) -> bool {
+        self.columns.iter().any(|c| c.name.value == arg.value)
+    }
 }
 
 pub fn physical_name(logical: &str, version: Option<&Version>) -> String {

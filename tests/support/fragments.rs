@@ -69,7 +69,10 @@ materialized-view m to=copy {
 pub fn schema(fragments: &[String]) -> String {
     let mut out = TEMPLATE.to_owned();
     for ((name, _), value) in FRAGMENTS.iter().zip(fragments) {
-        out = out.replace(&format!("{{{name}}}"), &kdl_string(value));
+        out = out.replace(
+            &format!("{{{name}}}"),
+            &chplan::front::kdl_values::kdl_quoted(value),
+        );
     }
     out
 }
@@ -131,23 +134,6 @@ pub fn mutate(rng: &mut Lcg, fragments: &mut [String]) {
         }
         f.insert_str(at, piece);
     }
-}
-
-/// `s` as a quoted KDL string.
-pub fn kdl_string(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 /// The statements of a script, as `--multiquery` runs them: cut at every `;` outside string

@@ -35,14 +35,15 @@ pub fn table(cx: &mut Cx, t: &Table) {
             check(cx, b, Place::Expr, || format!("backfill of {}", column()));
         }
     }
-    // A key argument that is exactly a column's name is that column, however odd the name
-    // (`order-by "c`ol"`): it is written quoted, not as SQL.
-    let is_column = |e: &Text| t.columns.iter().any(|c| c.name.value == e.value);
     for (key, what) in [
         (t.order_by.as_ref(), "order-by"),
         (t.primary_key.as_deref(), "primary-key"),
     ] {
-        for item in key.iter().flat_map(|k| &k.value).filter(|e| !is_column(e)) {
+        for item in key
+            .iter()
+            .flat_map(|k| &k.value)
+            .filter(|e| !t.key_is_column(e))
+        {
             check(cx, item, Place::ExprList, || what.to_string());
         }
     }

@@ -97,11 +97,8 @@ fn missing_order_by(t: &Table, columns: &[&str], diags: &mut Diagnostics) {
 /// Every expression of the table may only name its own columns: keys (without their
 /// directions), partitioning, sampling, TTLs, defaults, indexes and constraints.
 fn check_expressions(t: &Table, cx: &ColumnCx, diags: &mut Diagnostics) {
-    // A key argument that is exactly a column's name needs no parsing (`back::desired`
-    // quotes it).
-    let is_column = |e: &&Text| t.columns.iter().any(|c| c.name.value == e.value);
     for e in t.order_by.iter().flat_map(|o| o.value.iter()) {
-        if is_column(&e) {
+        if t.key_is_column(e) {
             continue;
         }
         let e = Text {
@@ -111,7 +108,7 @@ fn check_expressions(t: &Table, cx: &ColumnCx, diags: &mut Diagnostics) {
         cx.check_expr(&e, "order-by", diags);
     }
     for e in t.primary_key.iter().flat_map(|o| o.value.iter()) {
-        if is_column(&e) {
+        if t.key_is_column(e) {
             continue;
         }
         cx.check_expr(e, "primary-key", diags);
